@@ -1,0 +1,1 @@
+"""Reports: parsed metrics, the TOPS/W comparison, technology scaling, run comparison."""
