@@ -21,3 +21,29 @@ def test_report_files_written_with_numbers(tmp_path):
     html = files["report_html"].read_text()
     assert "data:image/png;base64" in html and "ESTIMATE" in html
     assert files["plot_tops_per_w"].read_bytes()[:4] == b"\x89PNG"
+
+
+def test_report_command_refuses_invalid_run_and_writes_valid_one(tmp_path):
+    import subprocess
+    import sys
+
+    from fixyasic.report.rundir import save_design
+    from fixyasic.runstatus import RunStatus
+
+    for name, p in (("ffe", 2.0), ("baseline", 6.0)):
+        save_design(tmp_path, DesignMetrics(name=name, area_um2=5e5, cellarea_um2=4e5, clock_mhz=40, fmax_mhz=45,
+                                            power_mw=p, power_vectorless_mw=None, leakage_mw=None,
+                                            cycles_per_inference=784, ops_per_inference=300_000))
+    st = RunStatus()
+    st.record("route", False, ["2 unrouted nets"])
+    st.save(tmp_path)
+    cmd = [sys.executable, "-m", "fixyasic.cli", "report", str(tmp_path)]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    assert r.returncode == 2 and "2 unrouted nets" in r.stderr
+    assert not (tmp_path / "report" / "report.html").exists()
+    st.record("route", True)
+    st.save(tmp_path)
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "report" / "report.html").is_file()
+    assert "tops_per_w" in r.stdout
