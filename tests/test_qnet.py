@@ -78,3 +78,56 @@ def test_weights_out_of_int8_range_rejected():
     net.layers[0].weight[0, 0, 0, 0] = 200
     with pytest.raises(InputError, match="int8"):
         net.validate()
+
+
+def test_wrong_format_version_rejected(tmp_path):
+    import json
+
+    net = random_mobilenet_stem(seed=2)
+    p = net.save(tmp_path / "ffe.npz")
+    with np.load(p) as z:
+        arrays = {k: z[k] for k in z.files}
+    hdr = json.loads(bytes(arrays["header"]).decode())
+    hdr["version"] = 99
+    arrays["header"] = np.frombuffer(json.dumps(hdr).encode(), dtype=np.uint8)
+    np.savez(tmp_path / "v99.npz", **arrays)
+    with pytest.raises(InputError, match="version 99 is not supported"):
+        FixedNetwork.load(tmp_path / "v99.npz")
+
+
+def test_tampered_weights_fail_hash_check(tmp_path):
+    p = random_mobilenet_stem(seed=2).save(tmp_path / "ffe.npz")
+    with np.load(p) as z:
+        arrays = {k: z[k] for k in z.files}
+    arrays["layer0.weight"] = arrays["layer0.weight"].copy()
+    arrays["layer0.weight"].flat[0] ^= 1
+    np.savez(tmp_path / "t.npz", **arrays)
+    with pytest.raises(InputError, match="hash mismatch"):
+        FixedNetwork.load(tmp_path / "t.npz")
+
+
+def test_unwritable_output_leaves_nothing(tmp_path):
+    import os
+
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    os.chmod(ro, 0o500)
+    try:
+        if os.access(ro, os.W_OK):  # root ignores permission bits; use a path under a file instead
+            target = tmp_path / "afile"
+            target.write_text("x")
+            bad = target / "ffe.npz"
+        else:
+            bad = ro / "ffe.npz"
+        with pytest.raises(InputError, match="cannot write"):
+            random_mobilenet_stem(seed=2).save(bad)
+        assert not bad.exists()
+    finally:
+        os.chmod(ro, 0o700)
+
+
+def test_unsupported_layer_kind_named():
+    net = random_mobilenet_stem(seed=1)
+    net.layers[0].kind = "maxpool"
+    with pytest.raises(InputError, match="layer 'conv0': unsupported layer kind 'maxpool'"):
+        net.validate()
