@@ -86,7 +86,9 @@ class ModuleBuilder:
 
     # nets
     def wire(self, name: str, n: int, signed: bool = True, expr: A.Node | None = None) -> str:
-        self.items.append(A.Decl([A.Wire(name, width=width(n) if n > 1 else None, signed=signed)]))
+        # signed values keep an explicit range even at 1 bit, so bit selects stay legal
+        self.items.append(A.Decl([A.Wire(name, width=width(n) if (n > 1 or signed) else None,
+                                         signed=signed)]))
         self.widths[name] = n
         if expr is not None:
             self.assign(name, expr)
@@ -94,7 +96,7 @@ class ModuleBuilder:
 
     def reg(self, name: str, n: int, signed: bool = False, depth: int | None = None) -> str:
         dims = A.Dimensions([A.Length(A.IntConst("0"), A.IntConst(str(depth - 1)))]) if depth else None
-        self.items.append(A.Decl([A.Reg(name, width=width(n) if n > 1 else None, signed=signed,
+        self.items.append(A.Decl([A.Reg(name, width=width(n) if (n > 1 or signed) else None, signed=signed,
                                         dimensions=dims)]))
         self.widths[name] = n
         return name

@@ -1,0 +1,47 @@
+"""Networks and real images for RTL checks and benchmarks."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..qnet import FixedNetwork
+from ..synthetic import random_layer
+
+
+def default_shaped_network(seed: int = 0, sparsity: float = 0.3) -> FixedNetwork:
+    """Random weights with the shape of the training side's ``default`` preset at K=5
+    (conv3x3 1->8 stride 2, dw 8 s1, pw 8->16, dw 16 s2, pw 16->32); a stand-in until a
+    trained extractor is available."""
+    rng = np.random.default_rng(seed)
+    layers = [random_layer(rng, "conv0", "conv", 1, 8, stride=2, sparsity=sparsity),
+              random_layer(rng, "dw1", "dwconv", 8, 8, stride=1, sparsity=sparsity),
+              random_layer(rng, "pw1", "pwconv", 8, 16, sparsity=sparsity),
+              random_layer(rng, "dw2", "dwconv", 16, 16, stride=2, sparsity=sparsity),
+              random_layer(rng, "pw2", "pwconv", 16, 32, sparsity=sparsity)]
+    net = FixedNetwork(input_shape=(1, 28, 28), input_frac_bits=7, layers=layers,
+                       meta={"source": "synthetic-default-shape", "seed": seed})
+    net.validate()
+    return net
+
+
+def default_extractor(allow_training: bool = True) -> tuple[FixedNetwork, str]:
+    """The trained default fixed extractor when the training side provides it, else the
+    random stand-in; returns (network, description)."""
+    try:
+        from ..train.pretrained import pretrained_fixed_network
+    except ImportError:
+        return default_shaped_network(), "random weights, default-preset shape (training helper absent)"
+    if not allow_training:
+        return default_shaped_network(), "random weights, default-preset shape"
+    return pretrained_fixed_network("default"), "pretrained 'default' preset (Fashion-MNIST), K=5"
+
+
+def fashion_codes(net: FixedNetwork, n: int, offset: int = 0) -> np.ndarray:
+    """``n`` Fashion-MNIST test images as the network's int8 input codes [n, C, H, W]."""
+    from ..datasets import load_dataset
+
+    images, _ = load_dataset("fashion_mnist", "test", limit=offset + n)
+    images = images[offset:offset + n]
+    if tuple(images.shape[1:]) != tuple(net.input_shape):
+        raise ValueError(f"Fashion-MNIST images {images.shape[1:]} do not fit network input {net.input_shape}")
+    return net.quantize_input(images)
