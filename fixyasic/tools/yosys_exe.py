@@ -82,8 +82,13 @@ def yosys_bin_dir() -> Path | None:
     if choice == "system":
         exe = shutil.which("yosys")
         if exe is None:
-            raise ToolError(f"{ENV_VAR}=system but no yosys on PATH; unset {ENV_VAR} to use "
-                            "fixyasic's pyosys console")
+            raise ToolError(f"required tool 'yosys' not found on PATH ({ENV_VAR}=system); install "
+                            f"yosys >= 0.48, or unset {ENV_VAR} to use fixyasic's pyosys console")
+        version = version_of(exe)
+        if version is None or version[:2] < MIN_VERSION:
+            found = ".".join(map(str, version)) if version else "unknown"
+            raise ToolError(f"yosys at {exe} is version {found}, SiliconCompiler needs >= 0.48 "
+                            f"({ENV_VAR}=system); unset {ENV_VAR} to use fixyasic's pyosys console")
         return None
     if choice not in ("", "shim"):
         raise ToolError(f"{ENV_VAR} must be 'shim' or 'system', not '{choice}'")
