@@ -22,7 +22,6 @@ Typical use (the flow helper adds place/route nodes after "synthesis")::
 
 from __future__ import annotations
 
-import logging
 import re
 from pathlib import Path
 from typing import Iterable
@@ -34,8 +33,6 @@ LAMBDAPDK_DATAROOT = "lambdapdk"
 TECHMAP_DATAROOT = "fixyasic-techmaps"
 SYN_FLOW_NAME = "fixyasic-syn"
 FILESET = "rtl"
-
-log = logging.getLogger(__name__)
 
 
 def techmap_dir(libname: str = "sky130hd") -> Path:
@@ -72,8 +69,9 @@ def point_lambdapdk_offline(project) -> Path | None:
     """
     root = pdkmod.pdk_root()
     if root is None:
-        log.warning("no local PDK data (%s unset, ../shared/pdk/lambdapdk absent): "
-                    "lambdapdk will try to download it", pdkmod.ENV_VAR)
+        project.logger.warning(f"no local PDK data ({pdkmod.ENV_VAR} unset, "
+                               f"../shared/pdk/lambdapdk absent): lambdapdk will try to "
+                               f"download it")
         return None
     pdkmod.sky130hd(root).check()
     for name in project.getkeys("library"):
@@ -167,7 +165,9 @@ def make_project(sources: Iterable[str | Path], top: str, clock_ns: float = 10.0
 def configure_sky130hd(project) -> None:
     """Main library, PDK, tt timing scenario, delay model, density from pdk_configs/sky130hd.json."""
     cfg = pdkmod.pdk_config("sky130hd")
-    project.set_mainlib(sky130hd_library())
+    lib = sky130hd_library()
+    project.set_mainlib(lib)
+    project.add_asiclib(lib.name)  # SC would add it itself, with a warning
     project.set_pdk(cfg["pdk"])
     point_lambdapdk_offline(project)
 

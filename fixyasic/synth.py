@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from .errors import FlowError, InputError, ToolError
+from .errors import FlowError, InputError, PdkError, ToolError
+from .pdk import ENV_VAR
 
 JOB = "job0"
 SYN_STEP, SYN_INDEX = "synthesis", "0"
@@ -62,6 +63,13 @@ def _diagnose(build_dir: Path, top: str, failure: str) -> Exception:
     if errors:
         msg = re.sub(r"^\|.*?\|\s*", "", errors[0])
         return ToolError(f"yosys failed: {msg} (log: {syn / 'synthesis.log'})")
+    job_log = build_dir / top / JOB / "job.log"
+    text = job_log.read_text(errors="replace") if job_log.is_file() else ""
+    m = re.search(r"Cannot resolve path (\S+) in required file keypath \[library,", text)
+    if m:
+        return PdkError(f"PDK file not found: {m.group(1)} (no local PDK data and lambdapdk "
+                        f"could not fetch it); set {ENV_VAR} to the directory that holds "
+                        f"lambdapdk/sky130")
     if re.search(r"version requirements|could not be found|not found", failure):
         return ToolError(f"SiliconCompiler: {failure.replace('Run failed: ', '')}; a yosys >= 0.48 "
                          f"is needed (unset FIXYASIC_YOSYS to use fixyasic's pyosys console)")

@@ -10,7 +10,7 @@ echo "== Debian packages"
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
     iverilog verilator graywolf qrouter qflow opensta magic netgen-lvs \
-    dataset-fashion-mnist >/dev/null
+    dataset-fashion-mnist python3-tk >/dev/null
 # npm ships inside some nodejs builds (and then conflicts with Debian's npm package)
 command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm >/dev/null
 

@@ -53,3 +53,19 @@ def test_pdk_config_is_data():
     assert all(c.startswith("sky130_fd_sc_hd__") for c in cfg["dont_use"])
     with pytest.raises(PdkError):
         pdk.pdk_config("no_such_pdk")
+
+
+def test_no_local_data_leaves_lambdapdk_alone(monkeypatch, tmp_path):
+    monkeypatch.delenv(pdk.ENV_VAR, raising=False)
+    monkeypatch.setattr(pdk, "_default_shared_root", lambda: tmp_path / "absent")
+    assert pdk.pdk_root() is None
+    with pytest.raises(PdkError, match=pdk.ENV_VAR):
+        pdk.require_pdk_root()
+
+
+def test_shared_dir_next_to_checkout_is_the_default(monkeypatch):
+    monkeypatch.delenv(pdk.ENV_VAR, raising=False)
+    shared = pdk.repo_root().parent / "shared" / "pdk" / "lambdapdk"
+    if not shared.is_dir():
+        pytest.fail(f"{shared} is missing: the default PDK location (../shared) must exist here")
+    assert pdk.pdk_root() == shared.resolve()
