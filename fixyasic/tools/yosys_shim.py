@@ -18,6 +18,7 @@ Usage (the subset SiliconCompiler and people use)::
     fixyasic-yosys [-q] [-C] -c script.tcl [args...]   # Tcl script; -C: Tcl shell afterwards
     fixyasic-yosys [-q] -s script.ys | -p "cmd; cmd" [files...]
 
+``-q`` only turns command echo off (yosys' own -q also silences the log).
 A yosys error ends the process with status 1 after printing ``ERROR: ...`` (yosys' own
 behaviour in scripts); a Tcl error prints ``ERROR: TCL interpreter returned an error: ...``.
 """
