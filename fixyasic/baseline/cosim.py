@@ -6,6 +6,7 @@ counts clock cycles per inference."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -131,15 +132,31 @@ def _prog_hex(prog: Program) -> tuple[str, int]:
     return text, len(rows)
 
 
+def write_program_image(prog: Program, out_dir: str | Path) -> list[Path]:
+    """The program and weight image as $readmemh files (prog.hex: one op per line as four 32-bit
+    fields op,a,b,c with a MARK line after the one-time setup; wimg.hex: C-byte weight words;
+    bimg.hex: int32 bias entries), plus a readable program.txt. Written atomically."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    ptext, _ = _prog_hex(prog)
+    files = {"prog.hex": ptext, "wimg.hex": _hexwords(prog.weight_image),
+             "bimg.hex": "\n".join(f"{int(v) & 0xFFFFFFFF:08x}" for v in prog.bias_image) + "\n",
+             "program.txt": prog.describe()}
+    paths = []
+    for name, text in files.items():
+        tmp = out / (name + ".tmp")
+        tmp.write_text(text)
+        os.replace(tmp, out / name)
+        paths.append(out / name)
+    return paths
+
+
 def write_bench(prog: Program, images: np.ndarray, work: Path) -> list[Path]:
     """Write RTL, testbench and hex images into work; returns the Verilog files to compile."""
     images = np.asarray(images)
-    c = prog.config.cols
     srcs = write_rtl(prog.config, work)
-    ptext, n_prog = _prog_hex(prog)
-    (work / "prog.hex").write_text(ptext)
-    (work / "wimg.hex").write_text(_hexwords(prog.weight_image))
-    (work / "bimg.hex").write_text("\n".join(f"{int(v) & 0xFFFFFFFF:08x}" for v in prog.bias_image) + "\n")
+    _, n_prog = _prog_hex(prog)
+    write_program_image(prog, work)
     words = np.concatenate([prog.pack_input(x) for x in images])
     (work / "imgs.hex").write_text(_hexwords(words))
     tb = work / "fxb_tb.v"
