@@ -179,7 +179,7 @@ class Datapath:
         lo_sat = 0 if relu else -128
         if isinstance(acc, int):
             v = min(127, max(lo_sat, acc >> shift))
-            return sconst(v, 8), v, v
+            return A.IntConst(f"8'h{v & 0xFF:02x}"), v, v  # exactly 8 bits: it is packed by concatenation
         if shift:
             wy = max(acc.width - shift, 1)
             y = self._new(acc.lo >> shift, acc.hi >> shift, f"o{o}_y",
