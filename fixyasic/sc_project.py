@@ -61,7 +61,7 @@ def sky130hd_library():
     return lib
 
 
-def point_lambdapdk_offline(project) -> Path | None:
+def point_lambdapdk_offline(project, warn: bool = True) -> Path | None:
     """Re-point the 'lambdapdk' dataroot of every library in ``project`` at the local data.
 
     Returns the local root, or None when there is none (lambdapdk then downloads as usual).
@@ -69,9 +69,10 @@ def point_lambdapdk_offline(project) -> Path | None:
     """
     root = pdkmod.pdk_root()
     if root is None:
-        project.logger.warning(f"no local PDK data ({pdkmod.ENV_VAR} unset, "
-                               f"../shared/pdk/lambdapdk absent): lambdapdk will try to "
-                               f"download it")
+        if warn:
+            project.logger.warning(f"no local PDK data ({pdkmod.ENV_VAR} unset, "
+                                   f"../shared/pdk/lambdapdk absent): lambdapdk will try "
+                                   f"to download it")
         return None
     pdkmod.sky130hd(root).check()
     for name in project.getkeys("library"):
@@ -198,6 +199,8 @@ def synthesis_flow(name: str = SYN_FLOW_NAME):
 
 
 def set_flow(project, flow) -> None:
-    """project.set_flow(flow) plus the yosys console for any yosys node in it."""
+    """project.set_flow(flow), the yosys console for its yosys nodes, and the offline PDK
+    dataroot for any lambdapdk library added since make_project()."""
     project.set_flow(flow)
     use_yosys_console(project)
+    point_lambdapdk_offline(project, warn=False)
