@@ -51,7 +51,7 @@ def _diagnose(build_dir: Path, top: str, failure: str) -> Exception:
     elab = _node_dir(build_dir, top, "elaborate")
     # slang reports "<file>:<line>:<col>: error: <message>"
     errors = [m.group(1) for line in _log_lines(elab, "elaborate")
-              if (m := re.search(r"(\S+:\d+:\d+: error: .*)$", line))]
+              if (m := re.search(r"((?:\S+:\d+:\d+: )?\berror: .*)$", line))]
     if errors:
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         return InputError(f"Verilog error: {errors[0]}{more}")

@@ -173,3 +173,9 @@ def test_cli_missing_tool(tmp_path):
 def test_cli_missing_source_file(tmp_path):
     proc = _cli(["synth", str(tmp_path / "nope.v"), "--top", "x"], cwd=tmp_path)
     _assert_one_line_error(proc, "nope.v")
+
+
+def test_cli_unknown_top_module(tmp_path):
+    proc = _cli(["synth", str(FIXTURES / "latch_tbuf.v"), "--top", "no_such_top",
+                 "--out", str(tmp_path / "o")], cwd=tmp_path)
+    _assert_one_line_error(proc, "Verilog error", "no_such_top")
