@@ -66,6 +66,9 @@ puts "GCE=[rtlil::get_attr -mod -uint m gate_cost_equivalent]"
 puts "HAS=[rtlil::has_attr -mod m gate_cost_equivalent]/[rtlil::has_attr -mod m nope]"
 rtlil::set_attr -mod -string m note "two words"
 puts "NOTE=[rtlil::get_attr -mod -string m note]"
+rtlil::set_attr -mod -sint m neg -5
+rtlil::set_attr -mod -true m flag
+puts "NEG=[rtlil::get_attr -mod -sint m neg] FLAG=[rtlil::get_attr -mod -bool m flag]"
 puts "ARGV=$argc"
 """)
     proc = _run(shim, ["-c", "t.tcl"], tmp_path)
@@ -73,7 +76,7 @@ puts "ARGV=$argc"
     out = proc.stdout
     assert "MODS=1 modules:\n  m" in out
     assert "GCE=7" in out and "HAS=1/0" in out and "NOTE=two words" in out
-    assert "ARGV=0" in out
+    assert "NEG=-5 FLAG=1" in out and "ARGV=0" in out
     assert '"num_cells"' in (tmp_path / "stat.json").read_text()
 
 

@@ -210,8 +210,8 @@ class YosysTcl:
         elif "bool" in opts:
             value = "1" if int(value) else "0"
         elif opts & {"sint", "uint"}:
-            value = f"32'{'s' if 'sint' in opts else ''}d{int(value)}" if int(value) >= 0 \
-                else f"-32'sd{-int(value)}"
+            signed = "s" if "sint" in opts else ""
+            value = f"32'{signed}b{int(value) & 0xFFFFFFFF:032b}"  # two's complement, 32 bits
         mod, attr = rest[0], rest[-1]
         target = mod if is_mod else f"{mod}/{rest[1]}"
         cmd = ["setattr", "-set", attr, value, target]
