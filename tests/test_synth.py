@@ -96,6 +96,14 @@ def test_techmaps_latch_and_tristate_are_used(tmp_path):
     assert cells.get("sky130_fd_sc_hd__dfxtp_1") == 5, cells
     assert not any(c.startswith("$") for c in cells), cells
     assert res.cellarea > 0 and res.cells == sum(cells.values())
+    # and the mapped latches / tristate buffers behave like the RTL
+    tb = FIXTURES / "latch_tbuf_tb.v"
+    gate = gatesim.simulate([tb, res.netlist], "latch_tbuf_tb", tmp_path / "gate")
+    rtl = gatesim.simulate([tb, FIXTURES / "latch_tbuf.v"], "latch_tbuf_tb", tmp_path / "rtl",
+                           gate_level=False)
+    rows = [ln for ln in rtl.splitlines() if " q=" in ln]
+    assert len(rows) == 400 and any("z=zzzz" in r for r in rows) and not any("x" in r for r in rows)
+    assert gate.splitlines() == rtl.splitlines()
 
 
 # --- CLI: results and one-line errors ---------------------------------------------------------
