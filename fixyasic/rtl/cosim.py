@@ -130,3 +130,14 @@ def cosimulate(sources: Sequence[str | os.PathLike], top: str, net: FixedNetwork
     """Compile the testbench and run it once over ``codes``."""
     sim = compile_cosim(sources, top, net, work_dir, simulator, max(len(codes), 1), defines, include_dirs)
     return run_cosim(sim, net, codes, stall_in, stall_out, seed)
+
+
+def gate_level_cosim(netlist: str | os.PathLike, top: str, net: FixedNetwork, codes: np.ndarray,
+                     work_dir: str | os.PathLike, stall_in: int = 0, stall_out: int = 0,
+                     seed: int = 1) -> CosimResult:
+    """Simulate a synthesized sky130hd netlist (with the cell models) over ``codes``."""
+    from ..gatesim import DEFINES, gate_models
+
+    sim = compile_cosim([netlist, *gate_models()], top, net, work_dir, "iverilog",
+                        max(len(codes), 1), dict(DEFINES))
+    return run_cosim(sim, net, codes, stall_in, stall_out, seed)

@@ -140,9 +140,6 @@ def build_layer(layer: QuantLayer, in_shape: tuple[int, int, int], in_iv: list[I
         mb.reg("lb1", pix_bits, depth=w)
         mb.reg("lb2", pix_bits, depth=w)
         lb_bits = 2 * w * pix_bits
-        for r in range(3):
-            for c in range(2):
-                mb.reg(f"wc{r}{c}", pix_bits)
         newcol = ["lb2_out", "lb1_out", "pix"]
         mb.wire("lb1_out", pix_bits, False, A.Pointer(ident("lb1"), A.IntConst(str(w - 1))))
         mb.wire("lb2_out", pix_bits, False, A.Pointer(ident("lb2"), A.IntConst(str(w - 1))))
@@ -153,34 +150,37 @@ def build_layer(layer: QuantLayer, in_shape: tuple[int, int, int], in_iv: list[I
                                          A.Pointer(ident(lb), A.IntConst(str(i - 1)))))
         shift_stmts += [mb.nb(A.Pointer(ident("lb1"), A.IntConst("0")), ident("pix")),
                         mb.nb(A.Pointer(ident("lb2"), A.IntConst("0")), ident("lb1_out"))]
+        # 3x3 window register shifting one column per step; the border masks are registered
+        # with it and applied as AND gates on the taps (cheaper than masking before storage)
         win_stmts = []
-        for r in range(3):
-            win_stmts += [mb.nb(f"wc{r}0", ident(f"wc{r}1")), mb.nb(f"wc{r}1", ident(newcol[r]))]
-        # masked window register (row-major taps dy, dx)
+        for dy in range(3):
+            for dx in range(3):
+                mb.reg(f"win{dy}{dx}", pix_bits)
+            win_stmts += [mb.nb(f"win{dy}0", ident(f"win{dy}1")), mb.nb(f"win{dy}1", ident(f"win{dy}2")),
+                          mb.nb(f"win{dy}2", ident(newcol[dy]))]
+        for f, src in (("f_top", "m_top"), ("f_bot", "m_bot"), ("f_left", "m_left"), ("f_right", "c0")):
+            mb.reg(f, 1)
+            win_stmts.append(mb.nb(f, ident(src)))
         taps_src = {}
         for dy in range(3):
             for dx in range(3):
-                src = [f"wc{dy}0", f"wc{dy}1", newcol[dy]][dx]
                 mask = []
                 if dy == 0:
-                    mask.append(ident("m_top"))
+                    mask.append(ident("f_top"))
                 if dy == 2:
-                    mask.append(ident("m_bot"))
+                    mask.append(ident("f_bot"))
                 if dx == 0:
-                    mask.append(ident("m_left"))
+                    mask.append(ident("f_left"))
                 if dx == 2:
-                    mask.append(ident("c0"))  # right padding column at the end of a row
-                reg = f"win{dy}{dx}"
-                mb.reg(reg, pix_bits)
+                    mask.append(ident("f_right"))  # right padding column at the end of a row
                 if not mask:
-                    win_stmts.append(mb.nb(reg, ident(src)))
-                    taps_src[(dy, dx)] = reg
+                    taps_src[(dy, dx)] = f"win{dy}{dx}"
                     continue
                 cond = mask[0]
                 for m_ in mask[1:]:
                     cond = A.Lor(cond, m_)
-                win_stmts.append(mb.nb(reg, A.Cond(cond, uconst(0, pix_bits), ident(src))))
-                taps_src[(dy, dx)] = reg
+                taps_src[(dy, dx)] = mb.wire(f"tap{dy}{dx}", pix_bits, False,
+                                             A.Cond(cond, uconst(0, pix_bits), ident(f"win{dy}{dx}")))
         mb.reg("v_win", 1)
         ctr = mb.when(ident("last"), [mb.nb("row", uconst(0, rb)), mb.nb("col", uconst(0, cb))], [
             mb.when(A.Eq(ident("col"), uconst(w - 1, cb)),
