@@ -236,7 +236,17 @@ def test_bad_style_pipeline_top(tmp_path):
 
 
 def test_cli_rtl(tmp_path):
+    import os
+
     w = random_mobilenet_stem(0).save(tmp_path / "w.npz")
+    # byte-identical across processes with different hash seeds
+    for seed in ("1", "977"):
+        r = subprocess.run([sys.executable, "-m", "fixyasic.cli", "rtl", str(w), "--out", str(tmp_path / seed)],
+                           capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": seed})
+        assert r.returncode == 0, r.stderr
+    assert _tree_bytes(tmp_path / "1") == _tree_bytes(tmp_path / "977")
+    with pytest.raises(InputError, match="manifest"):
+        RtlDesign.load(tmp_path)
     out = tmp_path / "out"
     r = subprocess.run([sys.executable, "-m", "fixyasic.cli", "rtl", str(w), "--out", str(out),
                         "--style", "multiply"], capture_output=True, text=True)
