@@ -213,3 +213,18 @@ def test_cli_baseline_writes_rtl_program_report(tmp_path, capsys):
     assert main(["baseline", str(wfile), "--out", str(out), "--rows", "2", "--cols", "4",
                  "--abuf-depth", "10"]) == 2
     assert "activation words" in capsys.readouterr().err
+
+
+def test_synthesized_area_close_to_model(tmp_path):
+    """A configuration outside the calibration set, through the real SiliconCompiler synthesis:
+    area within 10% of the model, and every buffer bit is a real flip-flop (nothing constant)."""
+    import re
+
+    from fixyasic.baseline.area import default_model, synth_area
+
+    cfg = BaselineConfig(3, 2, 100, 20, 2, 30)
+    res = synth_area(cfg, tmp_path)
+    pred = default_model().predict(cfg)
+    assert abs(pred / res.cellarea - 1) < 0.10, (pred, res.cellarea)
+    flops = len(re.findall(r"sky130_fd_sc_hd__e?dfx\w*", res.netlist.read_text()))
+    assert flops >= cfg.buffer_bits
