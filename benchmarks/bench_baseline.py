@@ -1,7 +1,7 @@
 """Programmable baseline end to end: iso-area sizing by synthesis against the fixed extractor,
 co-simulation on real Fashion-MNIST images, cycles per inference and the report row.
 
-    python benchmarks/bench_baseline.py                     # tiny preset, 100 images
+    python benchmarks/bench_baseline.py                     # trained default preset, 100 images
     python benchmarks/bench_baseline.py --target-area 250000 --images 20
     python benchmarks/bench_baseline.py --calibrate         # re-synthesize the area-model points
 
@@ -30,7 +30,8 @@ CALIBRATION = [BaselineConfig(1, 4, 84, 9, 1, 14), BaselineConfig(4, 4, 128, 32,
                BaselineConfig(1, 8, 64, 64, 2, 32), BaselineConfig(2, 2, 256, 16, 2, 64),
                BaselineConfig(4, 8, 96, 16, 1, 16), BaselineConfig(8, 2, 64, 16, 1, 32),
                BaselineConfig(1, 16, 32, 32, 1, 16), BaselineConfig(2, 4, 128, 64, 4, 64),
-               BaselineConfig(1, 1, 84, 9, 1, 14), BaselineConfig(2, 1, 512, 64, 4, 128)]
+               BaselineConfig(1, 1, 84, 9, 1, 14), BaselineConfig(2, 1, 512, 64, 4, 128),
+               BaselineConfig(4, 4, 84, 9, 1, 28)]
 
 
 def calibrate(work: Path) -> None:
@@ -68,7 +69,7 @@ def fixed_area(net, work: Path, clock_ns: float) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--preset", default="tiny")
+    ap.add_argument("--preset", default="default")
     ap.add_argument("--synthetic", action="store_true", help="use a synthetic network of the preset's shape")
     ap.add_argument("--target-area", type=float, help="um^2 (default: synthesize the fixed extractor)")
     ap.add_argument("--images", type=int, default=100)

@@ -14,37 +14,37 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def tiny_net():
+def default_net():
     from fixyasic.train import pretrained_fixed_network
 
-    return pretrained_fixed_network("tiny")
+    return pretrained_fixed_network("default")
 
 
-def test_cosim_100_fashion_mnist_images_trained_network(tiny_net):
+def test_cosim_100_fashion_mnist_images_trained_network(default_net):
     from fixyasic.datasets import load_dataset
 
     require("iverilog")
     x, _ = load_dataset("fashion_mnist", "test", limit=100)
-    codes = tiny_net.quantize_input(x)
-    prog = compile_network(tiny_net, config_for(tiny_net, 2, 4, band=2, weights="layer"))
+    codes = default_net.quantize_input(x)
+    prog = compile_network(default_net, config_for(default_net, 2, 4, band=2, weights="layer"))
     sim = cosimulate(prog, codes)
-    ref = tiny_net.forward(codes)
+    ref = default_net.forward(codes)
     assert len(codes) == 100
     assert np.array_equal(sim.outputs, ref)
     assert sim.cycles == [prog.cycles()] * 100
     assert np.count_nonzero(ref) > 0
 
 
-def test_iso_area_sizing_against_fixed_extractor(tiny_net, tmp_path):
+def test_iso_area_sizing_against_fixed_extractor(default_net, tmp_path):
     from fixyasic.rtl.generate import generate_rtl
     from fixyasic.synth import synthesize
 
-    design = generate_rtl(tiny_net, tmp_path / "fixed")
+    design = generate_rtl(default_net, tmp_path / "fixed")
     target = synthesize(design.files, design.top, out_dir=tmp_path / "fixed_syn").cellarea
-    res = size_to_area(tiny_net, target, tmp_path / "sizing")
+    res = size_to_area(default_net, target, tmp_path / "sizing")
     assert 0.9 <= res.synth_area / target <= 1.1
     assert res.synth is not None and res.synth.netlist.is_file()
-    prog = compile_network(tiny_net, res.config)
-    rep = BaselineReport.build(tiny_net, prog, res.synth_area, target)
+    prog = compile_network(default_net, res.config)
+    rep = BaselineReport.build(default_net, prog, res.synth_area, target)
     assert 0.9 <= rep.area_ratio <= 1.1
     assert rep.cycles_per_inference == prog.cycles()

@@ -165,17 +165,26 @@ def write_bench(prog: Program, images: np.ndarray, work: Path) -> list[Path]:
 
 
 def cosimulate(prog: Program, images: np.ndarray, work_dir: str | Path | None = None,
-               timeout: float = 3600.0) -> CosimResult:
-    """Simulate the RTL on int codes [N, Cin, H, W] with iverilog; returns outputs and cycle counts."""
+               timeout: float = 3600.0, netlist: str | Path | None = None) -> CosimResult:
+    """Simulate on int codes [N, Cin, H, W] with iverilog; returns outputs and cycle counts.
+
+    With ``netlist`` (a synthesized sky130hd netlist of the same configuration) the testbench
+    drives the gate-level design instead of the RTL."""
     iverilog, vvp = require("iverilog"), require("vvp")
     with tempfile.TemporaryDirectory(prefix="fxb_cosim_") as tmp:
         work = Path(work_dir) if work_dir else Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
         srcs = write_bench(prog, images, work)
-        build = subprocess.run([iverilog, "-g2005", "-o", str(work / "sim.vvp"), "-s", "fxb_tb",
-                                *map(str, srcs)], capture_output=True, text=True, cwd=work)
+        cmd = [iverilog, "-g2005", "-o", str(work / "sim.vvp"), "-s", "fxb_tb"]
+        if netlist is not None:
+            from ..gatesim import gate_models, iverilog_flags
+
+            cmd[1] = "-g2012"
+            srcs = [srcs[-1], Path(netlist), *gate_models()]
+            cmd += iverilog_flags()
+        build = subprocess.run(cmd + [str(s) for s in srcs], capture_output=True, text=True, cwd=work)
         if build.returncode != 0:
-            raise ToolError(f"iverilog failed on the baseline RTL: {build.stderr.strip()[:500]}")
+            raise ToolError(f"iverilog failed on the baseline design: {build.stderr.strip()[:500]}")
         run = subprocess.run([vvp, "-n", str(work / "sim.vvp")], capture_output=True, text=True,
                              cwd=work, timeout=timeout)
         out = work / "out.txt"

@@ -102,7 +102,7 @@ class SizingResult:
         return self.area / self.target_area
 
 
-def choose(net: FixedNetwork, target_area: float, model: AreaModel, tol: float = 0.05,
+def choose(net: FixedNetwork, target_area: float, model: AreaModel, tol: float = 0.04,
            pool: list[BaselineConfig] | None = None, exclude=()) -> tuple[BaselineConfig, float, int]:
     """Fastest candidate whose predicted area is within tol of the target (widening to 10%)."""
     pool = candidates(net) if pool is None else pool
