@@ -32,6 +32,16 @@ def table(rows, headers):
         print("  ".join(str(c).rjust(w) for c, w in zip(r, widths)))
 
 
+def sequential_area(res) -> float | None:
+    """Flip-flop area from yosys' stat report in the SiliconCompiler build (None if absent)."""
+    for stat in sorted(Path(res.build_dir).glob(f"**/synthesis/0/reports/stat.json")):
+        mods = json.loads(stat.read_text()).get("modules", {})
+        top = mods.get("\\" + res.top) or mods.get(res.top)
+        if top and "sequential_area" in top:
+            return float(top["sequential_area"])
+    return None
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--images", type=int, default=1000, help="real images through the RTL (Verilator)")
@@ -116,10 +126,12 @@ def main(argv=None) -> int:
             mod = f.stem
             t0 = time.perf_counter()
             r = synthesize([f] if mod != d.top else d.files, mod, args.clock_ns, out / f"syn_{style}" / mod)
-            area[style][mod] = (r.cellarea, r.cells)
+            area[style][mod] = (r.cellarea, r.cells, sequential_area(r))
             if mod == d.top:
                 nets[style] = r.netlist
+            seq = area[style][mod][2]
             print(f"  {style:8s} {mod:28s} area {r.cellarea:10.1f} um^2  cells {r.cells:6d}  "
+                  f"flip-flops {seq if seq is not None else float('nan'):9.1f} um^2  "
                   f"({time.perf_counter() - t0:.0f} s)", flush=True)
     rows = []
     for lay in designs["shiftadd"].manifest["layers"]:
@@ -133,6 +145,11 @@ def main(argv=None) -> int:
                  tot["line_buffer_bits"]])
     print()
     table(rows, ["layer", "adders", "csd-adders", "area-shiftadd", "area-multiply", "ratio", "lb-bits"])
+    sa, ma = area["shiftadd"][top], area["multiply"][top]
+    if sa[2] is not None and ma[2] is not None:
+        print(f"\nfull top: flip-flops (line buffers, windows, output registers) {sa[2]:.0f} vs {ma[2]:.0f} um^2; "
+              f"logic only {sa[0] - sa[2]:.0f} vs {ma[0] - ma[2]:.0f} um^2 = "
+              f"{(sa[0] - sa[2]) / (ma[0] - ma[2]):.2f}x; total {sa[0] / ma[0]:.2f}x (target <= 0.7x)")
     results["area"] = area
 
     # ---------------------------------------------------------------- gate level

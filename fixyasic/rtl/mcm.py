@@ -93,10 +93,9 @@ def _csd_graph(targets: list[int]) -> McmGraph:
         if t in g.nodes:
             continue
         digits = csd_digits(t)
-        # partial sums of CSD digits may be negative; keep them as signed node values
-        cur, cur_val = 0, digits[0][1]  # node 0 is x; digits[0] is at shift 0 (t is odd)
-        cur_sign = digits[0][1]
-        acc_idx, acc_sign = 0, cur_sign
+        # partial sums from the LSB digit (at shift 0: t is odd) are odd but may be negative:
+        # a node holds |partial sum| and acc_sign remembers the sign
+        acc_idx, acc_sign = 0, digits[0][1]
         for sh, d in digits[1:]:
             val = acc_sign * g.nodes[acc_idx] + d * (1 << sh)
             node_val = abs(val)
@@ -107,7 +106,6 @@ def _csd_graph(targets: list[int]) -> McmGraph:
             g.ops[len(g.nodes)] = AdderNode(node_val, acc_idx, sgn * acc_sign, 0, 0, sgn * d, sh, 0)
             g.nodes.append(node_val)
             acc_idx, acc_sign = len(g.nodes) - 1, sgn
-        del cur, cur_val
     return g
 
 
