@@ -48,15 +48,17 @@ def test_cosim_real_images_bit_exact_and_cycle_exact(fashion_codes):
     assert ref.max() > 0 and ref.min() >= 0  # ReLU outputs, not all zero
 
 
-@pytest.mark.parametrize("case", range(3))
+@pytest.mark.parametrize("case", range(4))
 def test_cosim_odd_shapes(case):
-    """Odd sizes: one lane (C=1), partial channel groups, 5 pixel lanes, tiny buffers, signed out."""
+    """Odd sizes: one lane (C=1), partial channel groups, 5 pixel lanes, tiny buffers, signed out,
+    pixel groups shorter than the drain (pointwise with 2 input channels on 8 pixel lanes)."""
     require("iverilog")
     nets = [random_mobilenet_stem(2, input_shape=(3, 11, 9), stem=5, blocks=((9, 1), (6, 2))),
             random_mobilenet_stem(3, input_shape=(2, 12, 13), stem=12, blocks=((20, 2),)),
-            random_mobilenet_stem(5, input_shape=(1, 7, 10), stem=3, blocks=((5, 2),))]
+            random_mobilenet_stem(5, input_shape=(1, 7, 10), stem=3, blocks=((5, 2),)),
+            random_mobilenet_stem(6, input_shape=(1, 9, 20), stem=2, blocks=((3, 1),))]
     cfgs = [BaselineConfig(1, 1, 120, 50, 1, 9), BaselineConfig(5, 8, 200, 300, 3, 60),
-            BaselineConfig(2, 2, 64, 40, 2, 10)]
+            BaselineConfig(2, 2, 64, 40, 2, 10), BaselineConfig(8, 2, 80, 20, 2, 40)]
     net, cfg = nets[case], cfgs[case]
     if case == 2:
         net.layers[-1].relu = False  # signed saturation path [-128, 127]

@@ -8,9 +8,10 @@ weight buffer holds) and bands of output rows (what the activation/output buffer
 Whole-width rows only: a layer whose single output row does not fit gives an InputError.
 
 Cycle model (validated against the RTL testbench's clock count): CFG and every loaded/stored
-word take one cycle; RUN takes 1 + pixel_groups * (steps + 1 + R) cycles, where a pixel group
-is R neighbouring outputs of one channel group, `steps` its MAC steps, +1 the pipeline flush,
-+R the drain (one requantized pixel word per cycle).
+word take one cycle; RUN takes 1 + steps + (pixel_groups - 1) * max(steps, R) + 1 + R cycles,
+where a pixel group is R neighbouring outputs of one channel group and `steps` its MAC steps;
+each finished group is drained (requantized, one pixel word per cycle, R cycles) while the next
+group accumulates, so only the last group's pipeline stage and drain are exposed.
 """
 
 from __future__ import annotations
@@ -134,7 +135,10 @@ def op_cycles(op: Op, rows: int) -> int:
     if op.op in (LDA, LDW, LDB, STO):
         return op.c
     if op.op == RUN:
-        return 1 + op.b * (op.c + 1 + rows)
+        # start, then one pixel group every max(steps, R) cycles (a group cannot finish before
+        # the previous group's R drain cycles have freed the PE result registers), then the last
+        # group's pipeline stage and drain
+        return 1 + op.c + (op.b - 1) * max(op.c, rows) + 1 + rows
     return 0
 
 

@@ -77,16 +77,16 @@ module fxb_core #(
     end
 
     // ------------------------------------------------------------------------ controller
-    localparam S_IDLE = 2'd0, S_MAC = 2'd1, S_FLUSH = 2'd2, S_DRAIN = 2'd3;
+    localparam S_IDLE = 2'd0, S_MAC = 2'd1, S_WAIT = 2'd2;
     reg [1:0] state;
     assign busy = (state != S_IDLE);
 
     reg [15:0] g, oy, ox0, gi, out_row;
     reg [1:0]  ky, kx;
     reg [CB:0] cs;
-    reg [15:0] dr;
     reg signed [SW-1:0] ix0, iy0, rowaddr0, rowk, agrp, agrp_g;
     reg [WAW-1:0] waddr, wgbase;
+    reg [15:0] guard;           // cycles until a pixel group may complete (its drain slot is free)
 
     wire [CB:0] cs_n = (gi == ngi - 16'd1) ? cs_last : CV;
     wire last_cs  = dw || (cs == cs_n - 1'b1);
@@ -98,24 +98,46 @@ module fxb_core #(
     wire last_px  = (ox0 + R >= ow);
     wire last_oy  = (oy == oht - 16'd1);
     wire last_g   = (g == ngo - 16'd1);
-    wire last_dr  = (dr == R - 1);
+    wire stall    = last_step && (guard != 0);
+    wire issue    = (state == S_MAC) && !stall;
 
     // step addresses (stage A -> registered for stage B)
     wire signed [SW-1:0] iy = iy0 + $signed({16'd0, ky});
     wire row_ok = (iy >= 0) && (iy < $signed({2'b0, th}));
+    wire [15:0] px_left = ow - ox0;
     reg  [R*AAW-1:0] a_addr;
     reg  [R-1:0]     a_ok;
     reg  [CB-1:0]    a_bsel;
     reg  [WAW-1:0]   a_waddr;
-    reg              a_en, a_first;
+    reg  [15:0]      a_g, a_obase, a_ovalid;
+    reg              a_en, a_first, a_last;
     integer r;
     reg signed [SW-1:0] ixr, addr_r;
 
+    // drain: the finished pixel group's R x C results sit in the PEs' result registers and are
+    // requantized one pixel lane per cycle while the next group accumulates
+    reg        d_active;
+    reg [15:0] dr, d_base, d_valid;
+    wire d_done = d_active && (dr == R - 1);
+
     always @(posedge clk) begin
         if (rst) begin
-            state <= S_IDLE; a_en <= 1'b0; a_first <= 1'b0;
+            d_active <= 1'b0;
+        end else if (a_en && a_last) begin
+            d_active <= 1'b1; dr <= 0; d_base <= a_obase; d_valid <= a_ovalid;
+        end else if (d_active) begin
+            dr <= dr + 1'b1;
+            if (d_done) d_active <= 1'b0;
+        end
+    end
+
+    always @(posedge clk) begin
+        if (rst) begin
+            state <= S_IDLE; a_en <= 1'b0; a_first <= 1'b0; a_last <= 1'b0; guard <= 0;
         end else begin
-            a_en <= 1'b0;
+            a_en <= issue;
+            if (issue && last_step) guard <= R - 1;
+            else if (guard != 0) guard <= guard - 1'b1;
             case (state)
                 S_IDLE: if (start) begin
                     g <= 0; oy <= 0; ox0 <= 0; out_row <= 0;
@@ -124,12 +146,15 @@ module fxb_core #(
                     waddr <= wbase0[WAW-1:0]; wgbase <= wbase0[WAW-1:0];
                     state <= S_MAC;
                 end
-                S_MAC: begin
-                    // issue one MAC step for all R x C PEs
-                    a_en <= 1'b1;
+                S_MAC: if (issue) begin
+                    // one MAC step for all R x C PEs
                     a_first <= (gi == 0) && (ky == 0) && (kx == 0) && (cs == 0);
+                    a_last <= last_step;
                     a_bsel <= cs[CB-1:0];
                     a_waddr <= waddr;
+                    a_g <= g;
+                    a_obase <= out_row + ox0;
+                    a_ovalid <= (px_left < R) ? px_left : R;
                     for (r = 0; r < R; r = r + 1) begin
                         ixr = ix0 + $signed({16'd0, kx}) + (s2 ? 2 * r : r);
                         addr_r = agrp + rowaddr0 + rowk + ixr;
@@ -137,7 +162,7 @@ module fxb_core #(
                         a_addr[r*AAW +: AAW] <= addr_r[AAW-1:0];
                     end
                     waddr <= waddr + 1'b1;
-                    // advance (input group, ky, kx, channel)
+                    // advance (input group, ky, kx, channel), then the pixel group
                     if (!last_cs) cs <= cs + 1'b1;
                     else begin
                         cs <= 0;
@@ -148,39 +173,33 @@ module fxb_core #(
                             else begin
                                 ky <= 0; rowk <= 0;
                                 if (!last_gi) begin gi <= gi + 1'b1; agrp <= agrp + $signed({2'b0, astride}); end
-                                else state <= S_FLUSH;
+                                else begin
+                                    gi <= 0;
+                                    if (!last_px) begin
+                                        ox0 <= ox0 + R; ix0 <= ix0 + (s2 ? 2 * R : R);
+                                        waddr <= wgbase; agrp <= dw ? agrp_g : 0;
+                                    end else begin
+                                        ox0 <= 0; ix0 <= -$signed({16'd0, pad});
+                                        out_row <= out_row + ow;
+                                        if (!last_oy) begin
+                                            oy <= oy + 1'b1; iy0 <= iy0 + (s2 ? 2 : 1);
+                                            rowaddr0 <= rowaddr0 + stw;
+                                            waddr <= wgbase; agrp <= dw ? agrp_g : 0;
+                                        end else begin
+                                            oy <= 0; iy0 <= rowoff; rowaddr0 <= rowoff_tw;
+                                            g <= g + 1'b1; wgbase <= waddr + 1'b1;  // next group's weights follow
+                                            agrp_g <= agrp_g + $signed({2'b0, astride});
+                                            agrp <= dw ? agrp_g + $signed({2'b0, astride}) : 0;
+                                            if (last_g) state <= S_WAIT;
+                                        end
+                                    end
+                                end
                             end
                         end
                     end
                 end
-                S_FLUSH: begin          // the last MAC of this pixel group happens now
-                    dr <= 0;
-                    state <= S_DRAIN;
-                end
-                S_DRAIN: begin          // requantize one pixel lane per cycle into the output buffer
-                    dr <= dr + 1'b1;
-                    if (last_dr) begin
-                        gi <= 0;
-                        state <= S_MAC;
-                        if (!last_px) begin
-                            ox0 <= ox0 + R; ix0 <= ix0 + (s2 ? 2 * R : R);
-                            waddr <= wgbase; agrp <= dw ? agrp_g : 0;
-                        end else begin
-                            ox0 <= 0; ix0 <= -$signed({16'd0, pad});
-                            out_row <= out_row + ow;
-                            if (!last_oy) begin
-                                oy <= oy + 1'b1; iy0 <= iy0 + (s2 ? 2 : 1); rowaddr0 <= rowaddr0 + stw;
-                                waddr <= wgbase; agrp <= dw ? agrp_g : 0;
-                            end else begin
-                                oy <= 0; iy0 <= rowoff; rowaddr0 <= rowoff_tw;
-                                g <= g + 1'b1; wgbase <= waddr;     // next group's weights follow
-                                agrp_g <= agrp_g + $signed({2'b0, astride});
-                                agrp <= dw ? agrp_g + $signed({2'b0, astride}) : 0;
-                                if (last_g) state <= S_IDLE;
-                            end
-                        end
-                    end
-                end
+                S_WAIT: if (d_done && !a_en) state <= S_IDLE;   // last drain cycle
+                default: state <= S_IDLE;
             endcase
         end
     end
@@ -197,7 +216,7 @@ module fxb_core #(
 
     wire [C*32-1:0] bias_w;
     wire [15:0] ld_bgrp = ld_addr >> CSH;
-    wire [15:0] b_raddr = g + bbase0;
+    wire [15:0] b_raddr = a_g + bbase0;
     genvar gr, gc;
     generate
         for (gc = 0; gc < C; gc = gc + 1) begin : bias_lane
@@ -210,15 +229,16 @@ module fxb_core #(
     endgenerate
 
     // ----------------------------------------------------------------------- PE array
-    wire [R*C*32-1:0] accs;
+    wire [R*C*32-1:0] accs;     // PE result registers
     generate
         for (gr = 0; gr < R; gr = gr + 1) begin : row
             wire [8*C-1:0] word = a_rdata[gr*8*C +: 8*C];
             wire [7:0] bcast = a_ok[gr] ? word[a_bsel*8 +: 8] : 8'd0;
             for (gc = 0; gc < C; gc = gc + 1) begin : col
                 wire [7:0] act = dw ? (a_ok[gr] ? word[gc*8 +: 8] : 8'd0) : bcast;
-                fxb_pe pe (.clk(clk), .en(a_en), .first(a_first), .a(act), .w(w_rdata[gc*8 +: 8]),
-                           .bias(bias_w[gc*32 +: 32]), .acc(accs[(gr*C + gc)*32 +: 32]));
+                fxb_pe pe (.clk(clk), .en(a_en), .first(a_first), .last(a_last), .a(act),
+                           .w(w_rdata[gc*8 +: 8]), .bias(bias_w[gc*32 +: 32]),
+                           .result(accs[(gr*C + gc)*32 +: 32]));
             end
         end
     endgenerate
@@ -231,8 +251,8 @@ module fxb_core #(
             fxb_requant q (.acc(drow[gc*32 +: 32]), .shift(shift), .relu(relu), .y(qrow[gc*8 +: 8]));
         end
     endgenerate
-    wire [15:0] o_waddr = out_row + ox0 + dr;
-    wire o_we = (state == S_DRAIN) && (ox0 + dr < ow);
+    wire [15:0] o_waddr = d_base + dr;
+    wire o_we = d_active && (dr < d_valid);
     wire [8*C-1:0] o_rdata;
     fxb_regfile #(.WIDTH(8*C), .DEPTH(OD), .NR(1), .AW(OAW)) obuf (
         .clk(clk), .we(o_we), .waddr(o_waddr[OAW-1:0]), .wdata(qrow),
