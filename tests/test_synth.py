@@ -27,10 +27,8 @@ N_VECTORS = 256
 
 
 @pytest.fixture(scope="module")
-def mac(tmp_path_factory):
-    require("iverilog")
-    return synthesize([MAC_RTL], "mac16x8", clock_ns=10.0,
-                      out_dir=tmp_path_factory.mktemp("mac"))
+def mac(mac_synth):
+    return mac_synth
 
 
 def _cell_instances(res) -> dict[str, int]:
