@@ -1,0 +1,57 @@
+"""Which sky130hd cell pins qrouter can reach: a pin is reachable when some routing-grid point
+(li1 x pitch 0.46 offset 0.23, met1 y pitch 0.34 offset 0.17, relative to the cell origin) lies in
+the pin's li1 shapes with room for a minimum-width li1 square (the mcon landing) and that square
+keeps the li1 spacing to every other pin and obstruction. Used to derive the P&R dont-use list."""
+
+from __future__ import annotations
+
+from .config import pdk_files
+from .lef import macros_cached, read_macros
+
+LI_W, LI_S = 0.17, 0.17
+
+
+def _inside(sq, rects) -> bool:
+    x0, y0, x1, y1 = sq
+    # the square must be covered by one rect (li1 pin shapes are unions of rectangles;
+    # one-rect coverage is the conservative check)
+    return any(r[0] <= x0 + 1e-6 and r[1] <= y0 + 1e-6 and r[2] >= x1 - 1e-6 and r[3] >= y1 - 1e-6
+               for r in rects)
+
+
+def _dist(a, b) -> float:
+    dx = max(0.0, max(a[0], b[0]) - min(a[2], b[2]))
+    dy = max(0.0, max(a[1], b[1]) - min(a[3], b[3]))
+    return (dx * dx + dy * dy) ** 0.5
+
+
+def unreachable_pins(cell_prefix: str = "sky130_fd_sc_hd__") -> dict[str, list[str]]:
+    macros = macros_cached(str(pdk_files().lef))
+    out: dict[str, list[str]] = {}
+    for name, m in macros.items():
+        if not name.startswith(cell_prefix):
+            continue
+        li = {p: [r for lay, r in pin.shapes if lay == "li1"] for p, pin in m.pins.items()}
+        bad = []
+        for p, pin in m.pins.items():
+            if pin.use in ("POWER", "GROUND") or not li[p]:
+                continue
+            others = [r for q, rs in li.items() if q != p for r in rs]
+            others += [r for lay, r in m.obs if lay == "li1"]
+            ok = False
+            nx = int(m.width / 0.46) + 1
+            for i in range(nx):
+                x = 0.23 + 0.46 * i
+                for j in range(8):
+                    y = 0.17 + 0.34 * j
+                    sq = (x - LI_W / 2, y - LI_W / 2, x + LI_W / 2, y + LI_W / 2)
+                    if _inside(sq, li[p]) and all(_dist(sq, o) >= LI_S - 1e-6 for o in others):
+                        ok = True
+                        break
+                if ok:
+                    break
+            if not ok:
+                bad.append(p)
+        if bad:
+            out[name] = bad
+    return out

@@ -1,0 +1,133 @@
+"""Detailed routing with qrouter (Debian package; Tcl build, run headless with -nog -noc).
+
+qrouter's DEF reader mishandles via stacks in SPECIALNETS (nets next to them become unroutable),
+so the router gets the placement without the met4 straps and instead an obstruction for each strap
+and each strap/rail via stack; the straps are put back into the routed DEF afterwards."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import ToolError
+from ..toolcheck import require
+from .config import load_config, pdk_files
+from .defio import read_routed_nets, _pwr_specialnets
+from .floorplan import Floorplan
+
+
+@dataclass
+class RouteResult:
+    routed_def: Path
+    unrouted: list[str]
+    failed_nets: int          # qrouter's own final count
+    wirelength_um: float
+    vias: int
+    seconds: float
+    log: Path
+    per_layer_um: dict[str, float] = field(default_factory=dict)
+
+
+def qrouter_version() -> str:
+    exe = require("qrouter")
+    out = subprocess.run([exe, "-nog", "-noc", "-h"], capture_output=True, text=True, timeout=30)
+    m = re.search(r"version\s+(\S+)", out.stdout + out.stderr)
+    return m.group(1) if m else "unknown"
+
+
+def obstructions(fp: Floorplan) -> list[str]:
+    """qrouter `obstruction` commands (microns) standing in for the met4 straps and via stacks."""
+    cfg = load_config()
+    u = 1.0 / fp.dbu
+    x0, y0, x1, y1 = fp.core
+    hw = fp.strap_w / 2
+    lines = []
+    rails = [y0 + k * fp.row_h for k in range(len(fp.rows) + 1)]
+    for x in fp.straps_x:
+        lines.append(f"obstruction {(x - hw) * u:.3f} {y0 * u:.3f} {(x + hw) * u:.3f} {y1 * u:.3f} "
+                     f"{cfg['power_strap_layer']}")
+        for y in rails:
+            for lay in ("met2", "met3"):
+                lines.append(f"obstruction {(x - 200) * u:.3f} {(y - 200) * u:.3f} {(x + 200) * u:.3f} "
+                             f"{(y + 200) * u:.3f} {lay}")
+    return lines
+
+
+def write_script(path: Path, placed_def: Path, out_def: Path, fp: Floorplan, effort: int = 0) -> Path:
+    cfg = load_config()
+    files = pdk_files()
+    lines = ["verbose 1", f"read_lef {files.tech_lef}", f"read_lef {files.lef}",
+             f"layers {len(cfg['route_layers'])}",
+             f"vdd {cfg['power_net']}", f"gnd {cfg['ground_net']}",
+             *obstructions(fp), f"read_def {placed_def}",
+             f"qrouter::standard_route {out_def} false", "quit"]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def restore_straps(routed_def: Path, fp: Floorplan) -> None:
+    """Replace the router's copy of the power nets with the full grid (rails + straps + vias)."""
+    text = routed_def.read_text()
+    full = _pwr_specialnets(fp, straps=True)
+    body_full = "\n".join(full[1:-1])  # the two '- VPWR ... ;' '- VGND ... ;' statements
+    start = text.find("\nSPECIALNETS ")
+    end = text.find("\nEND SPECIALNETS", start)
+    if start < 0 or end < 0:
+        text = text.replace("\nNETS ", "\n" + "\n".join(full) + "\nNETS ", 1)
+    else:
+        head_end = text.index("\n", start + 1)
+        n = int(text[start:head_end].split()[1])
+        body = text[head_end + 1:end]
+        # drop the router's rail-only copies of the power nets, keep anything else it added
+        stmts = [s for s in re.split(r"(?m)^(?=- )", body) if s.strip()]
+        keep = [s for s in stmts if not re.match(r"- (%s|%s) " % (fp_power(), fp_ground()), s)]
+        new = f"\nSPECIALNETS {n - (len(stmts) - len(keep)) + 2} ;\n" + body_full + "\n" + "".join(keep)
+        text = text[:start] + new.rstrip("\n") + text[end:]
+    tmp = routed_def.with_suffix(".tmp")
+    tmp.write_text(text)
+    tmp.replace(routed_def)
+
+
+def fp_power() -> str:
+    return re.escape(load_config()["power_net"])
+
+
+def fp_ground() -> str:
+    return re.escape(load_config()["ground_net"])
+
+
+def route(placed_def_router: Path, fp: Floorplan, workdir: Path, timeout: float = 3600) -> RouteResult:
+    """Route `placed_def_router` (a DEF written with straps=False) in `workdir`."""
+    exe = require("qrouter")
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    out_def = workdir / f"{fp.design}_routed.def"
+    out_def.unlink(missing_ok=True)
+    script = write_script(workdir / "route.tcl", Path(placed_def_router).resolve(), out_def.resolve(), fp)
+    log = workdir / "qrouter.log"
+    t0 = time.time()
+    with open(log, "w") as fh:
+        try:
+            proc = subprocess.run([exe, "-nog", "-noc", "-s", str(script.resolve())], cwd=workdir,
+                                  stdout=fh, stderr=subprocess.STDOUT, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise ToolError(f"qrouter did not finish within {timeout:.0f} s (log: {log})") from None
+    secs = time.time() - t0
+    text = log.read_text(errors="replace")
+    if not out_def.exists():
+        raise ToolError(f"qrouter wrote no routed DEF (exit {proc.returncode}); see {log}")
+    m = re.findall(r"Final: Failed net routes: (\d+)", text)
+    failed = int(m[-1]) if m else 0
+    restore_straps(out_def, fp)
+    nets = read_routed_nets(out_def)
+    unrouted = sorted(n for n, rn in nets.items() if len(rn.conns) >= 2 and not rn.wires and not rn.vias)
+    per_layer: dict[str, float] = {}
+    nvias = 0
+    for rn in nets.values():
+        nvias += len(rn.vias)
+        for layer, xa, ya, xb, yb in rn.wires:
+            per_layer[layer] = per_layer.get(layer, 0.0) + (abs(xb - xa) + abs(yb - ya)) / fp.dbu
+    return RouteResult(out_def, unrouted, failed, sum(per_layer.values()), nvias, secs, log, per_layer)

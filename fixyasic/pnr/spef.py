@@ -1,0 +1,107 @@
+"""Parasitics: routed DEF -> SPEF with per-layer sheet resistance, area and fringe capacitance and
+per-cut via resistance from the technology LEF.
+
+Each net becomes a star: all wire capacitance on one internal node, the driver connected to it by
+half the net's wire+via resistance and every load by the other half. Coupling capacitance is not
+modelled (qrouter's wire spacing is not extracted)."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import InputError
+from .config import pdk_files
+from .defio import read_routed_nets, via_layers
+from .lef import layers_cached, macros_cached
+from .netlist import Netlist
+
+_CUT_OF = {("li1", "met1"): "mcon", ("met1", "met2"): "via", ("met2", "met3"): "via2",
+           ("met3", "met4"): "via3", ("met4", "met5"): "via4"}
+
+
+@dataclass
+class SpefResult:
+    path: Path
+    nets: int
+    total_cap_pf: float
+    total_res_ohm: float
+
+
+def _esc(name: str) -> str:
+    # SPEF escapes non-identifier characters except the bus delimiters kept as [ ]
+    out = []
+    for ch in name:
+        if ch.isalnum() or ch in "_[]":
+            out.append(ch)
+        else:
+            out.append("\\" + ch)
+    return "".join(out)
+
+
+def write_spef(routed_def: Path, nl: Netlist, out: Path, dbu: int = 1000) -> SpefResult:
+    layers = layers_cached(str(pdk_files().tech_lef))
+    macros = macros_cached(str(pdk_files().lef))
+    routed = read_routed_nets(routed_def)
+    cells = {i.name: i.cell for i in nl.instances}
+    port_dir = dict(nl.port_bits())
+    nets = nl.nets()
+    L = ["*SPEF \"IEEE 1481-1998\"", f"*DESIGN \"{nl.top}\"",
+         f"*DATE \"{datetime.datetime.now(datetime.timezone.utc):%a %b %d %H:%M:%S %Y}\"",
+         "*VENDOR \"fixyasic\"", "*PROGRAM \"fixyasic.pnr.spef\"", "*VERSION \"1.0\"",
+         "*DESIGN_FLOW \"PIN_CAP NONE\"", "*DIVIDER /", "*DELIMITER :", "*BUS_DELIMITER [ ]",
+         "*T_UNIT 1 NS", "*C_UNIT 1 PF", "*R_UNIT 1 OHM", "*L_UNIT 1 HENRY", ""]
+    tot_c = tot_r = 0.0
+    count = 0
+    for net, conns in nets.items():
+        rn = routed.get(net)
+        c = r = 0.0
+        if rn is not None:
+            for layer, xa, ya, xb, yb in rn.wires:
+                lay = layers.get(layer)
+                if lay is None:
+                    raise InputError(f"routed DEF uses unknown layer {layer}")
+                length = (abs(xb - xa) + abs(yb - ya)) / dbu
+                w = lay.width
+                r += lay.rpersq * length / w
+                c += lay.cpersqdist * length * w + 2 * lay.edgecap * length
+            for via, _, _ in rn.vias:
+                pair = via_layers(via)
+                if pair and _CUT_OF.get(pair) in layers:
+                    r += layers[_CUT_OF[pair]].via_resistance
+        drivers, loads = [], []
+        for inst, pin in conns:
+            if inst == "PIN":
+                entry = (f"{_esc(pin)}", "I" if port_dir.get(pin) == "input" else "O", True)
+                (drivers if port_dir.get(pin) == "input" else loads).append(entry)
+                continue
+            m = macros[cells[inst]]
+            d = m.pins[pin].direction if pin in m.pins else "INPUT"
+            entry = (f"{_esc(inst)}:{pin}", "O" if d == "OUTPUT" else "I", False)
+            (drivers if d == "OUTPUT" else loads).append(entry)
+        if not drivers and not loads:
+            continue
+        count += 1
+        tot_c += c
+        tot_r += r
+        mid = f"{_esc(net)}:1"
+        L.append(f"*D_NET {_esc(net)} {c:.6g}")
+        L.append("*CONN")
+        for name, d, is_port in drivers + loads:
+            L.append(f"*P {name} {d}" if is_port else f"*I {name} {d}")
+        L.append("*CAP")
+        L.append(f"1 {mid} {c:.6g}")
+        L.append("*RES")
+        half = max(r / 2, 1e-3)
+        k = 1
+        for name, _, _ in drivers + loads:
+            L.append(f"{k} {name} {mid} {half:.6g}")
+            k += 1
+        L.append("*END")
+        L.append("")
+    out = Path(out)
+    tmp = out.with_suffix(".tmp")
+    tmp.write_text("\n".join(L) + "\n")
+    tmp.replace(out)
+    return SpefResult(out, count, tot_c, tot_r)

@@ -1,0 +1,194 @@
+"""Static timing and power with the Debian OpenSTA (2019 build, `sta`).
+
+That build needs two accommodations: the sky130 liberty's `default_operating_conditions` must come
+after the operating_conditions group it names (otherwise internal power reads 0), and it has no
+read_vcd, so switching activity is given per driver pin with set_power_activity."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import InputError, ToolError
+from ..toolcheck import require
+from .config import plain_liberty, pdk_files
+from .lef import macros_cached
+from .netlist import Netlist
+
+DEFAULT_INPUT_ACTIVITY = 0.1  # OpenSTA's own vectorless default for primary inputs
+
+
+def fixed_liberty(corner: str = "tt") -> Path:
+    """The corner's liberty with default_operating_conditions moved after its group (cached)."""
+    src = plain_liberty(corner)
+    dst = src.with_name(src.stem + ".sta2019.lib")
+    if dst.exists() and dst.stat().st_mtime >= src.stat().st_mtime:
+        return dst
+    text = src.read_text()
+    m = re.search(r"^\s*default_operating_conditions\s*:\s*\"?([\w.]+)\"?\s*;\s*\n", text, re.M)
+    if m:
+        name = m.group(1)
+        text = text[:m.start()] + text[m.end():]
+        g = re.search(r"operating_conditions\s*\(\s*\"?%s\"?\s*\)\s*\{" % re.escape(name), text)
+        if g is None:
+            raise InputError(f"{src}: no operating_conditions group '{name}'")
+        depth, i = 0, g.end() - 1
+        while True:
+            if text[i] == "{":
+                depth += 1
+            elif text[i] == "}":
+                depth -= 1
+                if depth == 0:
+                    break
+            i += 1
+        text = text[:i + 1] + f"\n    default_operating_conditions : \"{name}\" ;" + text[i + 1:]
+    tmp = dst.with_suffix(f".tmp{os.getpid()}")
+    tmp.write_text(text)
+    tmp.replace(dst)
+    return dst
+
+
+@dataclass
+class PowerNumbers:
+    internal_w: float
+    switching_w: float
+    leakage_w: float
+    total_w: float
+
+
+@dataclass
+class StaResult:
+    clock_ns: float
+    setup_wns_ns: float          # worst setup slack (negative = violated)
+    setup_tns_ns: float
+    hold_wns_ns: float
+    fmax_mhz: float
+    critical_path: str
+    vectorless: PowerNumbers | None
+    annotated: PowerNumbers | None
+    annotated_pins: int = 0
+    driver_pins: int = 0
+    seconds: float = 0.0
+    log: Path | None = None
+    info: dict = field(default_factory=dict)
+
+
+def _tcl(name: str) -> str:
+    return "{" + name + "}"
+
+
+def find_clock(nl: Netlist, clock_port: str | None) -> str | None:
+    names = {n for n, d, w in nl.ports if d == "input" and w == 0}
+    if clock_port:
+        if clock_port not in names:
+            raise InputError(f"clock port '{clock_port}' is not a 1-bit input of {nl.top}")
+        return clock_port
+    for cand in ("clk", "clock", "CLK", "clk_i", "i_clk"):
+        if cand in names:
+            return cand
+    return None
+
+
+def driver_pins(nl: Netlist) -> dict[str, str]:
+    """net -> its driver as an OpenSTA pin path (inst/PIN) or port name."""
+    macros = macros_cached(str(pdk_files().lef))
+    out: dict[str, str] = {}
+    for bit, d in nl.port_bits():
+        if d == "input":
+            out[bit] = bit
+    for inst in nl.instances:
+        m = macros[inst.cell]
+        for pin, net in inst.conns.items():
+            if pin in m.pins and m.pins[pin].direction == "OUTPUT":
+                out[net] = f"{inst.name}/{pin}"
+    return out
+
+
+_POWER_TOTAL = re.compile(r"^Total\s+([-\d.eE+]+)\s+([-\d.eE+]+)\s+([-\d.eE+]+)\s+([-\d.eE+]+)", re.M)
+
+
+def run_sta(netlist_v: Path, nl: Netlist, workdir: Path, clock_ns: float,
+            spef: Path | None = None, clock_port: str | None = None,
+            activity: dict[str, tuple[float, float]] | None = None, corner: str = "tt",
+            output_load_pf: float = 0.005, timeout: float = 1800) -> StaResult:
+    """Timing (setup/hold, ideal clock: there is no clock tree synthesis here) and power
+    (vectorless, then with `activity` net -> (toggles per clock cycle, static probability))."""
+    exe = require("sta")
+    if clock_ns <= 0:
+        raise InputError("clock period must be positive")
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    clk = find_clock(nl, clock_port)
+    lib = fixed_liberty(corner)
+    T = [f"read_liberty {lib}", f"read_verilog {Path(netlist_v).resolve()}", f"link_design {nl.top}"]
+    if spef is not None:
+        T.append(f"read_spef {Path(spef).resolve()}")
+    if clk:
+        T.append(f"create_clock -name core_clk -period {clock_ns} [get_ports {clk}]")
+        T.append(f"set_input_delay 0 -clock core_clk [delete_from_list [all_inputs] [get_ports {clk}]]")
+    else:
+        T.append(f"create_clock -name core_clk -period {clock_ns}")
+        T.append("set_input_delay 0 -clock core_clk [all_inputs]")
+    T += ["set_output_delay 0 -clock core_clk [all_outputs]",
+          f"set_load {output_load_pf} [all_outputs]",
+          "puts \"FX_BEGIN_PATH\"", "report_checks -path_delay max -digits 4", "puts \"FX_END_PATH\"",
+          "report_wns -digits 4", "report_tns -digits 4",
+          "puts \"FX_HOLD [sta::worst_slack_cmd min]\"",
+          f"set_power_activity -input -activity {DEFAULT_INPUT_ACTIVITY} -duty 0.5",
+          "puts \"FX_POWER vectorless\"", "report_power -digits 6"]
+    drivers = driver_pins(nl)
+    n_annot = 0
+    if activity:
+        for net, (act, duty) in activity.items():
+            if net == clk or net not in drivers:
+                continue
+            drv = drivers[net]
+            duty = min(max(duty, 0.0), 1.0)
+            if "/" in drv:
+                T.append(f"set_power_activity -pins [get_pins {_tcl(drv)}] -activity {act:.6g} "
+                         f"-duty {duty:.6g}")
+            else:
+                T.append(f"set_power_activity -input_ports [get_ports {_tcl(drv)}] -activity {act:.6g} "
+                         f"-duty {duty:.6g}")
+            n_annot += 1
+        T += ["puts \"FX_POWER annotated\"", "report_power -digits 6"]
+    T.append("exit")
+    script = workdir / "sta.tcl"
+    script.write_text("\n".join(T) + "\n")
+    log = workdir / "sta.log"
+    t0 = time.time()
+    try:
+        proc = subprocess.run([exe, "-no_splash", "-exit", str(script)], cwd=workdir, capture_output=True,
+                              text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise ToolError(f"OpenSTA did not finish in {timeout:.0f} s") from None
+    out = proc.stdout + proc.stderr
+    log.write_text(out)
+    errs = [ln for ln in out.splitlines() if ln.startswith("Error")]
+    if proc.returncode != 0 or errs:
+        raise ToolError(f"OpenSTA failed: {(errs or [out.strip()[-300:]])[0]} (log: {log})")
+    wns = re.search(r"^wns\s+([-\d.eE+]+)", out, re.M)
+    tns = re.search(r"^tns\s+([-\d.eE+]+)", out, re.M)
+    hold = re.search(r"FX_HOLD\s+([-\d.eE+]+)", out)
+    path = out.split("FX_BEGIN_PATH", 1)[-1].split("FX_END_PATH", 1)[0].strip()
+    slack = re.search(r"([-\d.]+)\s+slack", path)
+    if wns is None or slack is None:
+        raise ToolError(f"OpenSTA reported no setup slack (log: {log})")
+    # report_wns clips at 0; the path report carries the signed worst slack
+    ws = float(slack.group(1))
+    powers: dict[str, PowerNumbers] = {}
+    for part in out.split("FX_POWER ")[1:]:
+        tag = part.split()[0]
+        m = _POWER_TOTAL.search(part)
+        if m:
+            powers[tag] = PowerNumbers(*(float(g) for g in m.groups()))
+    return StaResult(clock_ns=clock_ns, setup_wns_ns=ws, setup_tns_ns=float(tns.group(1)) if tns else 0.0,
+                     hold_wns_ns=float(hold.group(1)) * 1e9 if hold else float("nan"),
+                     fmax_mhz=1000.0 / (clock_ns - ws) if clock_ns - ws > 0 else float("inf"),
+                     critical_path=path, vectorless=powers.get("vectorless"),
+                     annotated=powers.get("annotated"), annotated_pins=n_annot,
+                     driver_pins=len([n for n in drivers if n != clk]), seconds=time.time() - t0, log=log)
