@@ -4,10 +4,9 @@ and iso-area sizing by synthesis against the synthesized fixed extractor."""
 import numpy as np
 import pytest
 
-from fixyasic.baseline import compile_network
+from fixyasic.baseline import BaselineConfig, compile_network
 from fixyasic.baseline.cosim import cosimulate
-from fixyasic.baseline.report import BaselineReport
-from fixyasic.baseline.sizing import config_for, size_to_area
+from fixyasic.baseline.sizing import config_for
 from fixyasic.toolcheck import require
 
 pytestmark = pytest.mark.slow
@@ -36,15 +35,24 @@ def test_cosim_100_fashion_mnist_images_trained_network(default_net):
 
 
 def test_iso_area_sizing_against_fixed_extractor(default_net, tmp_path):
+    """The acceptance run through the CLI: size to the synthesized fixed extractor's area,
+    synthesize, co-simulate 100 real images, write the report row."""
+    import json
+
+    from fixyasic.cli import main
     from fixyasic.rtl.generate import generate_rtl
     from fixyasic.synth import synthesize
 
     design = generate_rtl(default_net, tmp_path / "fixed")
     target = synthesize(design.files, design.top, out_dir=tmp_path / "fixed_syn").cellarea
-    res = size_to_area(default_net, target, tmp_path / "sizing")
-    assert 0.9 <= res.synth_area / target <= 1.1
-    assert res.synth is not None and res.synth.netlist.is_file()
-    prog = compile_network(default_net, res.config)
-    rep = BaselineReport.build(default_net, prog, res.synth_area, target)
-    assert 0.9 <= rep.area_ratio <= 1.1
-    assert rep.cycles_per_inference == prog.cycles()
+    wfile = default_net.save(tmp_path / "fixed.npz")
+    out = tmp_path / "baseline"
+    assert main(["baseline", str(wfile), "--out", str(out), "--target-area", str(target),
+                 "--cosim", "100"]) == 0
+    rep = json.loads((out / "report.json").read_text())
+    assert 0.9 <= rep["area_ratio"] <= 1.1
+    assert rep["synth_area_um2"] == pytest.approx(rep["area_ratio"] * target)
+    assert rep["cosim_images"] == 100 and rep["cosim_mismatching_images"] == 0
+    cfg = BaselineConfig(**rep["config"])
+    assert rep["cycles_per_inference"] == compile_network(default_net, cfg).cycles()
+    assert rep["ops_per_inference"] == 2 * default_net.macs_per_inference()

@@ -96,6 +96,7 @@ def main(args: argparse.Namespace) -> int:
             raise FlowError(f"baseline co-simulation: {bad} of {len(codes)} images mismatch the integer "
                             f"model; simulated cycles {sorted(set(sim.cycles))} vs model {prog.cycles()}")
     data = report.to_dict() | extra | {"config": cfg.as_dict(), "rtl": [p.name for p in rtl],
+                                       "layer_cycles": dict(zip(prog.layer_names, prog.layer_cycles())),
                                        "ops_note": "ops = 2 x dense MACs of the fixed layers (zeros counted)"}
     tmp = out / "report.json.tmp"
     tmp.write_text(json.dumps(data, indent=1) + "\n")
