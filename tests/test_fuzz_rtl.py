@@ -26,7 +26,7 @@ from fixyasic.sim import simulate
 from fixyasic.toolcheck import require
 
 REPO = Path(__file__).resolve().parents[1]
-FUZZ = settings(max_examples=40, deadline=None, derandomize=True, database=None, print_blob=True,
+FUZZ = settings(max_examples=30, deadline=None, derandomize=True, database=None, print_blob=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
@@ -57,13 +57,13 @@ def test_fuzzed_networks_rtl_equals_model(style):
 
 
 def test_seeded_cases_rtl_equals_model(tmp_path):
-    """25 soak seeds in both styles (hypothesis explores near its earlier examples; the seeded
+    """20 soak seeds in both styles (hypothesis explores near its earlier examples; the seeded
     generator spreads more widely). Known, reported generator bugs are listed, not failed."""
     require("iverilog")
     from dataclasses import replace
 
     ran, known = 0, []
-    for seed in range(1000, 1025):
+    for seed in range(1000, 1020):
         for style in ("shiftadd", "multiply"):
             case = replace(case_from_seed(seed), style=style)
             try:
@@ -76,7 +76,7 @@ def test_seeded_cases_rtl_equals_model(tmp_path):
             assert res.mismatches == 0, case.describe() + "\n" + "\n".join(res.examples)
             ran += 1
     print(f"{ran} seeded cases equal the model; known generator bugs hit: {known}")
-    assert ran >= 40
+    assert ran >= 30
 
 
 def test_soak_seeds_cover_the_distributions():
