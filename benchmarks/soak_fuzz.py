@@ -54,6 +54,9 @@ def main(argv=None) -> int:
     ap.add_argument("--count", type=int, default=200, help="number of seeds (default 200)")
     ap.add_argument("--start", type=int, default=0, help="first seed (default 0)")
     ap.add_argument("--styles", default=",".join(STYLES), help="comma-separated RTL styles per seed")
+    ap.add_argument("--max-layers", type=int, default=3, help="layers per network (default 3)")
+    ap.add_argument("--max-channels", type=int, default=4, help="output channels per layer (default 4)")
+    ap.add_argument("--max-size", type=int, default=10, help="largest input height/width (default 10)")
     ap.add_argument("--simulator", default="iverilog", choices=("iverilog", "verilator"))
     ap.add_argument("--allow-known-bugs", action="store_true",
                     help="report known generator bugs but do not fail on them")
@@ -64,6 +67,9 @@ def main(argv=None) -> int:
     styles = [s.strip() for s in args.styles.split(",") if s.strip()]
     if args.count < 1 or not styles or any(s not in STYLES for s in styles):
         ap.error(f"--count must be >= 1 and --styles a list of {', '.join(STYLES)}")
+    if args.max_layers < 1 or args.max_channels < 1 or args.max_size < 4:
+        ap.error("--max-layers and --max-channels must be >= 1, --max-size >= 4")
+    shape = dict(max_layers=args.max_layers, max_channels=args.max_channels, size=(4, args.max_size))
 
     t0 = time.perf_counter()
     cases = mismatches = errors = values = 0
@@ -72,7 +78,7 @@ def main(argv=None) -> int:
     bar = tqdm(total=args.count * len(styles), unit="case", desc="soak", mininterval=1.0)
     with tempfile.TemporaryDirectory(prefix="fixyasic-soak-") as tmp:
         for seed in range(args.start, args.start + args.count):
-            base = case_from_seed(seed)
+            base = case_from_seed(seed, **shape)
             for style in styles:
                 case = replace(base, style=style)
                 tag = f"{seed}/{style}"
@@ -101,7 +107,8 @@ def main(argv=None) -> int:
     bar.close()
     dt = time.perf_counter() - t0
     print(f"cases: {cases} ({args.count} seeds {args.start}..{args.start + args.count - 1} x "
-          f"{'/'.join(styles)}), simulator {args.simulator}"
+          f"{'/'.join(styles)}), simulator {args.simulator}, <= {args.max_layers} layers, "
+          f"<= {args.max_channels} channels, <= {args.max_size}x{args.max_size} pixels"
           + (", FAULT INJECTED into the reference" if args.inject_fault else ""))
     print(f"values compared: {values}")
     print(f"mismatches: {mismatches}")
