@@ -17,10 +17,12 @@ def _pwr_specialnets(fp: Floorplan, straps: bool = True) -> list[str]:
     cfg = load_config()
     vdd, gnd = cfg["power_net"], cfg["ground_net"]
     x0, y0, x1, y1 = fp.core
-    nb = len(fp.rows) + 1
-    rails = {vdd: [], gnd: []}
-    for k in range(nb):
-        rails[gnd if k % 2 == 0 else vdd].append(y0 + k * fp.row_h)
+    rails = {vdd: set(), gnd: set()}
+    for _, ry, o in fp.rows:
+        lo, hi = (gnd, vdd) if o == "N" else (vdd, gnd)
+        rails[lo].add(ry)
+        rails[hi].add(ry + fp.row_h)
+    rails = {k: sorted(v) for k, v in rails.items()}
     out = [f"SPECIALNETS 2 ;"]
     for i, net in enumerate((vdd, gnd)):
         use = "POWER" if net == vdd else "GROUND"

@@ -99,7 +99,10 @@ def cell_area_um2(nl: Netlist) -> float:
 
 
 def make_floorplan(nl: Netlist, utilization: float | None = None, aspect: float = 1.0,
-                   power_straps: bool = True) -> Floorplan:
+                   power_straps: bool = True, row_gap_tracks: int | None = None) -> Floorplan:
+    """Die/core for `nl` at `utilization` (cell area / row area). With row_gap_tracks > 0 rows are
+    not abutted: each row (all N, own rails) is followed by that many met1 tracks of routing
+    channel, which gives qrouter room to reach pins (as qflow's graywolf row separation does)."""
     cfg = load_config()
     util = float(utilization or cfg["default_utilization"])
     if not 0.05 <= util <= 0.9:
@@ -113,6 +116,8 @@ def make_floorplan(nl: Netlist, utilization: float | None = None, aspect: float 
     # taps take a site every tap_pitch/2 on average
     core_area *= 1 + (tap.width * dbu) / (tap_pitch / 2)
     height = math.sqrt(core_area / aspect)
+    gap_tracks = cfg.raw.get("row_gap_tracks", 0) if row_gap_tracks is None else row_gap_tracks
+    gap = int(gap_tracks) * 340  # met1 pitch in dbu keeps every row on the met1 grid
     nrows = max(2, math.ceil(height / rh))
     nsites = max(20, math.ceil(core_area / nrows / rh / sw))
     # room on the edges for the IO pins: one met3 track per pin on the sides, one met2 per pin on top
@@ -120,9 +125,10 @@ def make_floorplan(nl: Netlist, utilization: float | None = None, aspect: float 
     margin = round(cfg["core_margin_um"] * dbu)
     mx = math.ceil(margin / sw) * sw
     my = math.ceil(margin / rh) * rh
-    core = (mx, my, mx + nsites * sw, my + nrows * rh)
+    pitch = rh + gap
+    core = (mx, my, mx + nsites * sw, my + nrows * pitch - gap)
     die = (0, 0, core[2] + mx, core[3] + my)
-    rows = [(core[0], core[1] + r * rh, "N" if r % 2 == 0 else "FS") for r in range(nrows)]
+    rows = [(core[0], core[1] + r * pitch, "N" if (r % 2 == 0 or gap) else "FS") for r in range(nrows)]
     fp = Floorplan(nl.top, dbu, die, core, cfg["site"], sw, rh, rows, nsites,
                    cell_area_um2=area, utilization=util)
     fp.pins = _place_pins(nl, fp, nbits)

@@ -39,12 +39,14 @@ def place_coloquinte(nl: Netlist, fp: Floorplan, effort: int = 3, pad_sites: int
     sw, x0, y0c = fp.site_w, fp.core[0], fp.core[1]
     RH = max(1, round(fp.row_h / sw))
     nrows = len(fp.rows)
+    row_pitch = (fp.rows[1][1] - fp.rows[0][1]) if nrows > 1 else fp.row_h
+    P = RH + round((row_pitch - fp.row_h) / sw)  # row pitch in site units (rows may have gaps)
 
     def sx(x_dbu: float) -> int:
         return round((x_dbu - x0) / sw)
 
     def sy(y_dbu: float) -> int:
-        return round((y_dbu - y0c) / fp.row_h * RH)
+        return round((y_dbu - y0c) / row_pitch * P)
 
     macros = macros_cached(str(pdk_files().lef))
     insts = nl.instances
@@ -52,7 +54,7 @@ def place_coloquinte(nl: Netlist, fp: Floorplan, effort: int = 3, pad_sites: int
     n = n_mov + len(fp.taps) + len(fp.pins)
     circ = cq.Circuit(n)
     widths, heights, fixed, obst, xs, ys = [], [], [], [], [], []
-    cx, cy = fp.sites_per_row // 2, nrows * RH // 2
+    cx, cy = fp.sites_per_row // 2, nrows * P // 2
     for inst in insts:
         m = macros[inst.cell]
         widths.append(round(m.width * dbu / sw) + pad_sites); heights.append(RH)
@@ -67,7 +69,7 @@ def place_coloquinte(nl: Netlist, fp: Floorplan, effort: int = 3, pad_sites: int
         widths.append(0); heights.append(0)
         # terminals clamped onto the row area's edge (outside it coloquinte's runtime explodes)
         px = min(max(sx(p.x), 0), fp.sites_per_row - 1)
-        py = min(max(sy(p.y), 0), nrows * RH - 1)
+        py = min(max(sy(p.y), 0), (nrows - 1) * P + RH - 1)
         fixed.append(True); obst.append(False); xs.append(px); ys.append(py)
     circ.cell_width = widths
     circ.cell_height = heights
@@ -93,7 +95,7 @@ def place_coloquinte(nl: Netlist, fp: Floorplan, effort: int = 3, pad_sites: int
             circ.add_net(cells, ox, oy)
     rows = []
     for r, (_, _, o) in enumerate(fp.rows):
-        rect = cq.Rectangle(0, fp.sites_per_row, r * RH, (r + 1) * RH)
+        rect = cq.Rectangle(0, fp.sites_per_row, r * P, r * P + RH)
         rows.append(cq.Row(rect, cq.CellOrientation.N if o == "N" else cq.CellOrientation.FS))
     circ.rows = rows
     circ.cell_row_polarity = [cq.CellRowPolarity.SAME] * n
@@ -107,8 +109,8 @@ def place_coloquinte(nl: Netlist, fp: Floorplan, effort: int = 3, pad_sites: int
     cxs, cys = circ.cell_x, circ.cell_y
     for k, inst in enumerate(insts):
         x = x0 + (int(cxs[k]) + pad_sites // 2) * sw
-        r, rem = divmod(int(cys[k]), RH)
-        y = y0c + r * fp.row_h
+        r, rem = divmod(int(cys[k]), P)
+        y = y0c + r * row_pitch
         if rem or y not in row_orient:
             raise FlowError(f"coloquinte left {inst.name} off the rows (y={y})")
         placement[inst.name] = (x, y, row_orient[y])

@@ -45,7 +45,7 @@ def obstructions(fp: Floorplan) -> list[str]:
     x0, y0, x1, y1 = fp.core
     hw = fp.strap_w / 2
     lines = []
-    rails = [y0 + k * fp.row_h for k in range(len(fp.rows) + 1)]
+    rails = sorted({y for _, ry, _ in fp.rows for y in (ry, ry + fp.row_h)})
     for x in fp.straps_x:
         lines.append(f"obstruction {(x - hw) * u:.3f} {y0 * u:.3f} {(x + hw) * u:.3f} {y1 * u:.3f} "
                      f"{cfg['power_strap_layer']}")
@@ -63,29 +63,47 @@ def write_script(path: Path, placed_def: Path, out_def: Path, fp: Floorplan, eff
              f"layers {len(cfg['route_layers'])}",
              f"vdd {cfg['power_net']}", f"gnd {cfg['ground_net']}",
              *obstructions(fp), f"read_def {placed_def}",
-             f"qrouter::standard_route {out_def} false", "quit"]
+             # qrouter::standard_route's many rip-up rounds take minutes when a net is
+             # unroutable; this bounded sequence gives up sooner with the same result
+             "set r [stage1]",
+             "if {$r > 0} {set r [stage2 mask 20 effort 10]}",
+             "set i 0",
+             "while {$r > 0 && $i < 3} {set r [stage2 mask none effort 30]; incr i}",
+             "if {$r < 10} {set r [stage3]; if {$r > 0} {set r [stage2 mask none]}}",
+             "cleanup all",
+             f"write_def {out_def}",
+             "puts \"FX_FAILED $r\"",
+             "if {$r > 0} {write_failed fail.out}",
+             "quit"]
     path.write_text("\n".join(lines) + "\n")
     return path
 
 
 def restore_straps(routed_def: Path, fp: Floorplan) -> None:
-    """Replace the router's copy of the power nets with the full grid (rails + straps + vias)."""
+    """Put the full power grid back and tidy qrouter's output: it appends a second, unterminated
+    SPECIALNETS section after NETS (via-widening stubs); those stubs move into the one section."""
     text = routed_def.read_text()
+    stubs: list[str] = []
+    nets_end = text.find("\nEND NETS")
+    extra = text.find("\nSPECIALNETS ", nets_end if nets_end >= 0 else 0)
+    if nets_end >= 0 and extra > nets_end:
+        tail = text[extra:]
+        end_design = tail.find("\nEND DESIGN")
+        body = tail[tail.index("\n", 1) + 1:end_design if end_design >= 0 else len(tail)]
+        body = body.replace("\nEND SPECIALNETS", "")
+        for stmt in re.split(r"(?m)^(?=- )", body):
+            if "ROUTED" in stmt:
+                stubs.append(stmt.strip())
+        text = text[:extra] + "\nEND DESIGN\n"
     full = _pwr_specialnets(fp, straps=True)
-    body_full = "\n".join(full[1:-1])  # the two '- VPWR ... ;' '- VGND ... ;' statements
+    statements = full[1:-1] + stubs
+    section = f"SPECIALNETS {len(statements)} ;\n" + "\n".join(statements) + "\nEND SPECIALNETS"
     start = text.find("\nSPECIALNETS ")
-    end = text.find("\nEND SPECIALNETS", start)
-    if start < 0 or end < 0:
-        text = text.replace("\nNETS ", "\n" + "\n".join(full) + "\nNETS ", 1)
+    if start >= 0 and (nets_end < 0 or start < nets_end):
+        end = text.index("\nEND SPECIALNETS", start) + len("\nEND SPECIALNETS")
+        text = text[:start + 1] + section + text[end:]
     else:
-        head_end = text.index("\n", start + 1)
-        n = int(text[start:head_end].split()[1])
-        body = text[head_end + 1:end]
-        # drop the router's rail-only copies of the power nets, keep anything else it added
-        stmts = [s for s in re.split(r"(?m)^(?=- )", body) if s.strip()]
-        keep = [s for s in stmts if not re.match(r"- (%s|%s) " % (fp_power(), fp_ground()), s)]
-        new = f"\nSPECIALNETS {n - (len(stmts) - len(keep)) + 2} ;\n" + body_full + "\n" + "".join(keep)
-        text = text[:start] + new.rstrip("\n") + text[end:]
+        text = text.replace("\nNETS ", "\n" + section + "\nNETS ", 1)
     tmp = routed_def.with_suffix(".tmp")
     tmp.write_text(text)
     tmp.replace(routed_def)
@@ -119,7 +137,7 @@ def route(placed_def_router: Path, fp: Floorplan, workdir: Path, timeout: float 
     text = log.read_text(errors="replace")
     if not out_def.exists():
         raise ToolError(f"qrouter wrote no routed DEF (exit {proc.returncode}); see {log}")
-    m = re.findall(r"Final: Failed net routes: (\d+)", text)
+    m = re.findall(r"FX_FAILED (\d+)", text) or re.findall(r"Final: Failed net routes: (\d+)", text)
     failed = int(m[-1]) if m else 0
     restore_straps(out_def, fp)
     nets = read_routed_nets(out_def)

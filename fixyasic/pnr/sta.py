@@ -148,12 +148,13 @@ def run_sta(netlist_v: Path, nl: Netlist, workdir: Path, clock_ns: float,
                 continue
             drv = drivers[net]
             duty = min(max(duty, 0.0), 1.0)
+            # set_power_activity -pins is broken in this build (calls a missing get_pins_error);
+            # the underlying commands take the same units (toggles per clock period, duty)
             if "/" in drv:
-                T.append(f"set_power_activity -pins [get_pins {_tcl(drv)}] -activity {act:.6g} "
-                         f"-duty {duty:.6g}")
+                T.append(f"sta::set_power_pin_activity [sta::find_pin {_tcl(drv)}] {act:.6g} {duty:.6g}")
             else:
-                T.append(f"set_power_activity -input_ports [get_ports {_tcl(drv)}] -activity {act:.6g} "
-                         f"-duty {duty:.6g}")
+                T.append(f"sta::set_power_input_port_activity [lindex [get_ports {_tcl(drv)}] 0] "
+                         f"{act:.6g} {duty:.6g}")
             n_annot += 1
         T += ["puts \"FX_POWER annotated\"", "report_power -digits 6"]
     T.append("exit")

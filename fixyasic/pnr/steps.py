@@ -1,0 +1,263 @@
+"""The P&R flow as plain steps on a run directory. Each step reads the previous step's files from
+`run_dir` and writes its own, returning metrics; SiliconCompiler tasks (fixyasic.pnr.tasks) and
+run_pnr() both call these, so the standalone and the SC flow are the same code.
+
+Files in run_dir: <top>.vg (canonical netlist), <top>.fp.json, <top>.placed.def (full, for GDS),
+<top>.router.def (router input), <top>.def (routed), <top>.spef, <top>.gds, <top>.png,
+activity/ (gate-level sim + VCD), sta/, metrics.json, status.json."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import InputError
+from . import defio, floorplan as fpmod, gds as gdsmod, route as routemod, spef as spefmod, sta as stamod
+from .config import load_config
+from .netlist import Netlist, load_netlist
+from .quiet import captured_stdout
+
+
+@dataclass
+class PnrOptions:
+    clock_ns: float = 10.0
+    clock_port: str | None = None
+    reset_port: str | None = None
+    utilization: float | None = None
+    placer: str = "coloquinte"          # or "graywolf"
+    pad_sites: int = 1
+    row_gap_tracks: int | None = None
+    effort: int = 3
+    corner: str = "tt"
+    min_activity_coverage: float = 0.9  # nets seen in the trace / all nets
+    random_cycles: int = 256            # fallback stimulus length (marked as random)
+    png: bool = True
+    route_timeout: float = 3600.0
+
+
+def _paths(run_dir: Path, top: str) -> dict[str, Path]:
+    d = Path(run_dir)
+    return {k: d / f"{top}.{ext}" for k, ext in (
+        ("vg", "vg"), ("fp", "fp.json"), ("placed", "placed.def"), ("router", "router.def"),
+        ("routed", "def"), ("spef", "spef"), ("gds", "gds"), ("png", "png"))}
+
+
+def _netlist(run_dir: Path, top: str) -> Netlist:
+    p = _paths(run_dir, top)["vg"]
+    with captured_stdout(Path(run_dir) / "yosys_read.log"):
+        return load_netlist(p, top)
+
+
+def step_floorplan(netlist_v: Path, top: str, run_dir: Path, opt: PnrOptions) -> dict:
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    p = _paths(run_dir, top)
+    with captured_stdout(run_dir / "yosys_read.log"):
+        nl = load_netlist(netlist_v, top, opt.corner)
+    nl.write_verilog(p["vg"])
+    fp = fpmod.make_floorplan(nl, opt.utilization, row_gap_tracks=opt.row_gap_tracks)
+    fp.save(p["fp"])
+    core = fp.core_area_um2
+    die = (fp.die[2] - fp.die[0]) * (fp.die[3] - fp.die[1]) / fp.dbu ** 2
+    return {"cells": len(nl.instances), "cellarea": fp.cell_area_um2, "totalarea": die,
+            "corearea": core, "utilization": 100.0 * fp.cell_area_um2 / core, "rows": len(fp.rows),
+            "iopins": len(fp.pins), "taps": len(fp.taps)}
+
+
+def step_place(top: str, run_dir: Path, opt: PnrOptions) -> dict:
+    from . import place_coloquinte as pc
+    p = _paths(run_dir, top)
+    nl = _netlist(run_dir, top)
+    fp = fpmod.Floorplan.load(p["fp"])
+    with captured_stdout(Path(run_dir) / "placer.log"):
+        if opt.placer == "coloquinte":
+            res = pc.place_coloquinte(nl, fp, effort=opt.effort, pad_sites=opt.pad_sites)
+        elif opt.placer == "graywolf":
+            from .place_graywolf import place_graywolf
+            res = place_graywolf(nl, fp, Path(run_dir) / "graywolf", pad_sites=opt.pad_sites)
+        else:
+            raise InputError(f"unknown placer '{opt.placer}' (coloquinte or graywolf)")
+    problems = pc.check_legal(nl, fp, res.placement)
+    if problems:
+        raise InputError(f"{opt.placer} placement is not legal: {problems[0]} "
+                         f"(+{len(problems) - 1} more)")
+    fills = pc.fillers(fp, nl, res.placement, load_config()["fill_cells"])
+    tracks = fpmod.route_tracks()
+    defio.write_def(p["placed"], fp, nl, res.placement, fills, tracks, straps=True)
+    defio.write_def(p["router"], fp, nl, res.placement, None, tracks, straps=False)
+    (Path(run_dir) / f"{top}.placement.json").write_text(json.dumps(res.placement))
+    return {"placer": opt.placer, "hpwl_um": res.hpwl_um, "place_seconds": res.seconds,
+            "fillers": len(fills)}
+
+
+def step_route(top: str, run_dir: Path, opt: PnrOptions) -> dict:
+    p = _paths(run_dir, top)
+    fp = fpmod.Floorplan.load(p["fp"])
+    rr = routemod.route(p["router"], fp, Path(run_dir) / "qrouter", timeout=opt.route_timeout)
+    rr.routed_def.replace(p["routed"])
+    return {"wirelength": rr.wirelength_um, "vias": rr.vias, "unrouted_nets": len(rr.unrouted),
+            "router_failed_nets": rr.failed_nets, "drvs": rr.failed_nets + len(rr.unrouted),
+            "route_seconds": rr.seconds, "unrouted_list": rr.unrouted[:20],
+            "wirelength_per_layer": rr.per_layer_um}
+
+
+def step_parasitics(top: str, run_dir: Path, opt: PnrOptions) -> dict:
+    p = _paths(run_dir, top)
+    nl = _netlist(run_dir, top)
+    r = spefmod.write_spef(p["routed"], nl, p["spef"])
+    return {"spef_nets": r.nets, "wire_cap_pf": r.total_cap_pf, "wire_res_ohm": r.total_res_ohm}
+
+
+def step_timing(top: str, run_dir: Path, opt: PnrOptions) -> dict:
+    p = _paths(run_dir, top)
+    nl = _netlist(run_dir, top)
+    r = stamod.run_sta(p["vg"], nl, Path(run_dir) / "sta_timing", opt.clock_ns, spef=p["spef"],
+                       clock_port=opt.clock_port, corner=opt.corner)
+    (Path(run_dir) / "critical_path.txt").write_text(r.critical_path + "\n")
+    return {"setupwns": r.setup_wns_ns, "setuptns": r.setup_tns_ns, "holdwns": r.hold_wns_ns,
+            "fmax": r.fmax_mhz * 1e6, "fmax_mhz": r.fmax_mhz, "clock_ns": opt.clock_ns}
+
+
+def step_power(top: str, run_dir: Path, opt: PnrOptions, stimulus=None) -> dict:
+    from ..power.activity import simulate_activity
+    from ..power.stimulus import random_stimulus
+    p = _paths(run_dir, top)
+    nl = _netlist(run_dir, top)
+    clk = stamod.find_clock(nl, opt.clock_port)
+    if clk is None:
+        raise InputError(f"{top} has no clock input (clk/clock); pass clock_port")
+    stim = stimulus
+    if stim is None:
+        rst = opt.reset_port or next((n for n, d, w in nl.ports if d == "input" and w == 0
+                                      and n in ("rst", "reset", "rst_n", "resetn")), None)
+        stim = random_stimulus(nl, opt.random_cycles, clock_port=clk, reset_port=rst)
+        if rst and rst.endswith("n"):
+            stim.reset_active_high = False
+    act = simulate_activity(p["vg"], nl, stim, clk, opt.clock_ns, Path(run_dir) / "activity")
+    r = stamod.run_sta(p["vg"], nl, Path(run_dir) / "sta_power", opt.clock_ns, spef=p["spef"],
+                       clock_port=clk, activity=act.activity, corner=opt.corner)
+    ann, vec = r.annotated, r.vectorless
+    return {"activity_source": act.source, "activity_coverage": act.coverage,
+            "activity_toggled": act.toggled_fraction, "activity_cycles": act.cycles,
+            "annotated_pins": r.annotated_pins, "driver_pins": r.driver_pins,
+            "annotated_fraction": r.annotated_pins / max(r.driver_pins, 1),
+            "averagepower": ann.total_w if ann else None,
+            "internalpower": ann.internal_w if ann else None,
+            "switchingpower": ann.switching_w if ann else None,
+            "leakagepower": ann.leakage_w if ann else None,
+            "vectorless_power": vec.total_w if vec else None,
+            "sim_seconds": act.seconds}
+
+
+def step_gds(top: str, run_dir: Path, opt: PnrOptions) -> dict:
+    p = _paths(run_dir, top)
+    # the GDS merges the routed nets with the full placement (fillers) and power grid
+    merged = Path(run_dir) / f"{top}.final.def"
+    _merge_fillers(p["routed"], p["placed"], merged)
+    r = gdsmod.write_gds_and_png(merged, Path(run_dir), top, png=opt.png)
+    return {"gds": str(r.gds), "png": str(r.png) if r.png else None, "gds_seconds": r.seconds,
+            "cells_without_gds": r.cells_missing_gds}
+
+
+def _merge_fillers(routed: Path, placed: Path, out: Path) -> None:
+    """Routed DEF + the filler components of the placed DEF (the router never sees fillers)."""
+    import re
+    text = routed.read_text()
+    fills = [ln for ln in placed.read_text().splitlines() if ln.startswith("- fx_fill_")]
+    m = re.search(r"\nCOMPONENTS (\d+) ;", text)
+    if m and fills:
+        n = int(m.group(1)) + len(fills)
+        text = text[:m.start()] + f"\nCOMPONENTS {n} ;" + text[m.end():]
+        text = text.replace("\nEND COMPONENTS", "\n" + "\n".join(fills) + "\nEND COMPONENTS", 1)
+    out.write_text(text)
+
+
+def judge(metrics: dict, opt: PnrOptions):
+    """Run status from the metrics: routing, timing and activity coverage must all hold."""
+    from ..runstatus import RunStatus
+    st = RunStatus()
+    un, fail = metrics.get("unrouted_nets"), metrics.get("router_failed_nets")
+    if un is None:
+        st.record("route", False, ["routing did not run"])
+    else:
+        reasons = []
+        if un:
+            reasons.append(f"{un} nets left unrouted")
+        if fail:
+            reasons.append(f"qrouter reported {fail} failed nets")
+        st.record("route", not reasons, reasons, unrouted=un, failed=fail)
+    wns = metrics.get("setupwns")
+    if wns is None:
+        st.record("timing", False, ["no setup slack reported"])
+    else:
+        st.record("timing", wns >= 0, [] if wns >= 0 else
+                  [f"setup slack {wns:.3f} ns < 0 at {opt.clock_ns} ns clock"], setupwns=wns)
+    cov = metrics.get("activity_coverage")
+    if cov is None:
+        st.record("power", False, ["no activity-annotated power"])
+    else:
+        reasons = []
+        if cov < opt.min_activity_coverage:
+            reasons.append(f"activity covers {cov:.0%} of nets (< {opt.min_activity_coverage:.0%})")
+        if not metrics.get("averagepower"):
+            reasons.append("annotated power is zero or missing")
+        if str(metrics.get("activity_source", "")).startswith("random"):
+            st.stages.setdefault("power_note", None)
+            st.stages.pop("power_note")
+        st.record("power", not reasons, reasons, coverage=cov,
+                  source=metrics.get("activity_source"))
+    return st
+
+
+@dataclass
+class PnrResult:
+    run_dir: Path
+    top: str
+    metrics: dict
+    seconds: dict
+    status: object  # fixyasic.runstatus.RunStatus
+    files: dict = field(default_factory=dict)
+
+    @property
+    def valid(self) -> bool:
+        return self.status.valid
+
+
+def run_pnr(netlist_v: Path, top: str, run_dir: Path, opt: PnrOptions | None = None,
+            stimulus=None, progress: bool = True) -> PnrResult:
+    """floorplan -> place -> route -> parasitics -> timing -> power -> GDS/PNG on a gate netlist.
+    Writes metrics.json and status.json in run_dir; a failing check makes the status invalid
+    (the numbers are still recorded, never used for TOPS/W)."""
+    from tqdm import tqdm
+    opt = opt or PnrOptions()
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    metrics: dict = {}
+    secs: dict = {}
+    steps = [("floorplan", lambda: step_floorplan(netlist_v, top, run_dir, opt)),
+             ("place", lambda: step_place(top, run_dir, opt)),
+             ("route", lambda: step_route(top, run_dir, opt)),
+             ("parasitics", lambda: step_parasitics(top, run_dir, opt)),
+             ("timing", lambda: step_timing(top, run_dir, opt)),
+             ("power", lambda: step_power(top, run_dir, opt, stimulus)),
+             ("gds", lambda: step_gds(top, run_dir, opt))]
+    bar = tqdm(steps, desc=f"pnr {top}", disable=not progress, leave=False)
+    for name, fn in bar:
+        bar.set_postfix_str(name)
+        t0 = time.time()
+        metrics.update(fn())
+        secs[name] = round(time.time() - t0, 2)
+    status = judge(metrics, opt)
+    write_json(run_dir / "metrics.json", {"top": top, "metrics": metrics, "seconds": secs})
+    status.save(run_dir)
+    p = _paths(run_dir, top)
+    return PnrResult(run_dir, top, metrics, secs, status,
+                     {k: str(v) for k, v in p.items() if v.exists()})
+
+
+def write_json(path: Path, data) -> None:
+    tmp = Path(path).with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=1, default=str))
+    tmp.replace(path)
