@@ -170,3 +170,32 @@ def test_changed_settings_refuse_existing_run_dir(tiny_run):
     run, _ = tiny_run
     with pytest.raises(InputError, match="different training settings"):
         Run(run.dir, TrainConfig(**{**TINY, "float_epochs": 5}))
+
+
+def test_cli_train_on_a_user_folder_then_export(tmp_path, capsys):
+    from PIL import Image
+
+    from fixyasic.cli import main
+    # two visually distinct classes of user images: bright squares vs bright bars
+    rng = np.random.default_rng(0)
+    for cls in ("square", "bar"):
+        (tmp_path / "imgs" / cls).mkdir(parents=True)
+        for i in range(12):
+            im = np.zeros((32, 32), np.uint8)
+            y, x = rng.integers(4, 16, size=2)
+            if cls == "square":
+                im[y:y + 12, x:x + 12] = 255
+            else:
+                im[:, x:x + 3] = 255
+            Image.fromarray(im).save(tmp_path / "imgs" / cls / f"{i}.png")
+    run_dir = tmp_path / "run"
+    args = ["train", "--run-dir", str(run_dir), "--preset", "tiny", "--k", "3", "--source-limit", "256",
+            "--test-limit", "256", "--float-epochs", "1", "--qat-epochs", "1", "--target-epochs", "2",
+            "--min-target-steps", "0", "--batch-size", "64", "--targets", f"folder:{tmp_path / 'imgs'}"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "folder:" in out and (run_dir / "accuracy.csv").exists() and (run_dir / "accuracy.md").exists()
+    assert main(["export", str(run_dir / "pretrain.pt"), "--out", str(tmp_path / "f.npz")]) == 0
+    assert len(FixedNetwork.load(tmp_path / "f.npz").layers) == 5  # the preset's K
+    assert main([*args[:3], "--input-scale", "0.01"]) == 2
+    assert "not a power of two" in capsys.readouterr().err

@@ -44,6 +44,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--float-epochs", type=int, default=None)
     p.add_argument("--qat-epochs", type=int, default=None)
     p.add_argument("--target-epochs", type=int, default=None)
+    p.add_argument("--min-target-steps", type=int, default=None,
+                   help="small targets get extra epochs up to this many optimizer steps (default 600)")
+    p.add_argument("--batch-size", type=int, default=None)
     p.add_argument("--input-scale", type=_scale, default=None, help="pixel scale, a power of two (2**-7)")
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--threads", type=int, default=None, help="torch threads (default 1: the machine is shared)")
@@ -61,7 +64,8 @@ def run(args: argparse.Namespace) -> int:
                  "source_limit": args.source_limit, "target_limit": args.target_limit,
                  "test_limit": args.test_limit, "float_epochs": args.float_epochs,
                  "qat_epochs": args.qat_epochs, "target_epochs": args.target_epochs,
-                 "input_scale": args.input_scale, "seed": args.seed, "threads": args.threads}
+                 "input_scale": args.input_scale, "min_target_steps": args.min_target_steps,
+                 "batch_size": args.batch_size, "seed": args.seed, "threads": args.threads}
     cfg = TrainConfig(**{k: v for k, v in overrides.items() if v is not None})
     t0 = time.time()
     run_ = Run(args.run_dir, cfg)

@@ -21,6 +21,7 @@ def model_record(model: Backbone, **extra: Any) -> dict[str, Any]:
     return {"format": FORMAT, "version": VERSION, "arch": model.arch(),
             "num_classes": model.head.out_features, "input_frac": model.input_frac,
             "folded": model.folded, "n_quant": model.n_quant,
+            "bn_layers": model.bn_layers() if model.folded else [],
             "state": {k: v.detach().clone() for k, v in model.state_dict().items()}, **extra}
 
 
@@ -60,6 +61,9 @@ def build_model(rec: dict[str, Any], where: str = "checkpoint") -> Backbone:
     try:
         specs = specs_from_dicts(rec["arch"])
         model = Backbone(specs, int(rec["num_classes"]), int(rec["input_frac"]), folded=bool(rec["folded"]))
+        if model.folded:  # float layers retrained per target carry BatchNorm again
+            for i in rec.get("bn_layers", []):
+                model.layers[int(i)].add_bn()
         model.load_state_dict(rec["state"])
     except (KeyError, TypeError, RuntimeError) as exc:
         msg = str(exc).strip().splitlines()[0][:200]

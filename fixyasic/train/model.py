@@ -71,13 +71,14 @@ class Preset:
 
 
 PRESETS: dict[str, Preset] = {p.name: p for p in [
-    Preset("tiny", (4, 2), ((8, 1), (16, 2), (32, 1)), 5, "CI tape-out: a few hundred fixed weights"),
-    Preset("default", (8, 2), ((16, 1), (32, 2), (32, 1), (64, 2), (64, 1)), 5,
-           "about 1k fixed weights at K=5: sky130 logic that builds on 2 cores"),
-    Preset("large", (16, 1), ((32, 1), (64, 2), (64, 1), (128, 2), (128, 1), (128, 1)), 7,
-           "scale run: about 8k fixed weights at K=7"),
-    Preset("xlarge", (32, 1), ((64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (256, 1), (256, 1)), 7,
-           "scale run: about 30k fixed weights at K=7"),
+    Preset("tiny", (4, 2), ((8, 1), (16, 2), (32, 1)), 5, "CI tape-out: ~300 fixed weights at K=5"),
+    # few, wide fixed layers at full resolution transfer better than many narrow ones
+    Preset("default", (16, 1), ((48, 2), (64, 1), (64, 2), (128, 1), (128, 2)), 3,
+           "~1k fixed weights at K=3: sky130 logic that builds on 2 cores"),
+    Preset("large", (32, 1), ((64, 2), (128, 1), (128, 2), (256, 1), (256, 2)), 5,
+           "scale run: ~11k fixed weights at K=5"),
+    Preset("xlarge", (32, 1), ((64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (256, 1)), 7,
+           "scale run: ~29k fixed weights at K=7"),
 ]}
 
 
@@ -116,6 +117,19 @@ def specs_from_dicts(items: list[dict]) -> list[LayerSpec]:
     return specs
 
 
+def out_hw(spec: LayerSpec, h: int, w: int) -> tuple[int, int]:
+    return ((h + 2 * spec.padding - spec.kernel) // spec.stride + 1,
+            (w + 2 * spec.padding - spec.kernel) // spec.stride + 1)
+
+
+def feature_size(specs: list[LayerSpec]) -> int:
+    """Number of values after the last layer (what the classifier sees)."""
+    h, w = INPUT_SHAPE[1:]
+    for s in specs:
+        h, w = out_hw(s, h, w)
+    return specs[-1].out_channels * h * w
+
+
 class QLayer(nn.Module):
     """conv (+BN until folded) + ReLU; int8 fake-quantized when `quantized` is set."""
 
@@ -130,6 +144,7 @@ class QLayer(nn.Module):
         self.register_buffer("w_scale", torch.tensor(1.0, dtype=torch.float64))
         self.register_buffer("out_scale", torch.tensor(1.0, dtype=torch.float64))
         self.quantized = False
+        self.exact = False  # frozen fixed layers compute exactly (float64) even in training mode
 
     @property
     def w_frac(self) -> int:
@@ -159,12 +174,26 @@ class QLayer(nn.Module):
             raise RuntimeError("fold BatchNorm before quantizing")
         # evaluation runs in float64 so every integer is exact (bit-equal to fixyasic.qnet);
         # training uses float32 with straight-through rounding
-        dt = torch.float32 if self.training else torch.float64
+        dt = torch.float32 if self.training and not self.exact else torch.float64
         wf, of = self.w_frac, self.out_frac
         w = self.weight_codes(dt) * 2.0 ** -wf
         b = self.bias_codes(in_frac, dt) * 2.0 ** -(in_frac + wf)
         acc = self._conv(x.to(dt), w, b)
         return qat.fake_quant(acc, of, 0 if self.spec.relu else qat.INT8_MIN, qat.INT8_MAX)
+
+    @torch.no_grad()
+    def add_bn(self, x: torch.Tensor | None = None) -> None:
+        """Put a float BatchNorm back after the (folded) conv, initialised to the identity on the
+        statistics of `x` (this layer's input), so the function is unchanged at first but the
+        retrained float layers get BatchNorm's better-conditioned gradients."""
+        self.bn = nn.BatchNorm2d(self.spec.out_channels).to(self.conv.weight.device)
+        if x is not None:
+            y = self._conv(x, self.conv.weight, self.conv.bias)
+            mean, var = y.mean(dim=(0, 2, 3)), y.var(dim=(0, 2, 3), unbiased=False)
+            self.bn.running_mean.copy_(mean)
+            self.bn.running_var.copy_(var)
+            self.bn.weight.copy_(torch.sqrt(var + self.bn.eps))
+            self.bn.bias.copy_(mean)
 
     @torch.no_grad()
     def fold_bn(self) -> None:
@@ -185,7 +214,9 @@ class Backbone(nn.Module):
         super().__init__()
         self.specs = list(specs)
         self.layers = nn.ModuleList(QLayer(s, with_bn=not folded) for s in specs)
-        self.head = nn.Linear(specs[-1].out_channels, num_classes)
+        # flatten, not global average pooling: on 28x28 inputs the position of a stroke matters
+        # and the small backbone's receptive field is too narrow to encode it alone
+        self.head = nn.Linear(feature_size(specs), num_classes)
         self.input_frac = int(input_frac)
         self.folded = folded
         self._n_quant = 0
@@ -198,7 +229,7 @@ class Backbone(nn.Module):
         if not 0 <= n <= len(self.layers):
             raise InputError(f"K={n} outside 0..{len(self.layers)} (this backbone has "
                              f"{len(self.layers)} conv layers)")
-        if n and not self.folded:
+        if any(layer.bn is not None for layer in self.layers[:n]):
             raise RuntimeError("fold BatchNorm before quantizing")
         self._n_quant = n
         for i, layer in enumerate(self.layers):
@@ -208,6 +239,22 @@ class Backbone(nn.Module):
         for layer in self.layers:
             layer.fold_bn()
         self.folded = True
+
+    def bn_layers(self) -> list[int]:
+        return [i for i, layer in enumerate(self.layers) if layer.bn is not None]
+
+    @torch.no_grad()
+    def add_bn_from(self, start: int, x: torch.Tensor) -> None:
+        """BatchNorm (identity-initialised on the images `x`) on every float layer from `start` on."""
+        was = self.training
+        self.eval()
+        a = self.features(x, start)
+        for layer in self.layers[start:]:
+            if layer.quantized:
+                raise RuntimeError("BatchNorm only on float layers")
+            layer.add_bn(a)
+            a = layer(a)
+        self.train(was)
 
     def in_frac(self, i: int) -> int:
         return self.input_frac if i == 0 else self.layers[i - 1].out_frac
@@ -230,7 +277,7 @@ class Backbone(nn.Module):
         for i in range(start, len(self.layers)):
             layer = self.layers[i]
             x = layer(x, self.in_frac(i)).float() if layer.quantized else layer(x)
-        return self.head(x.mean(dim=(2, 3)))
+        return self.head(x.flatten(1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.classify(self.features(x), len(self.layers))

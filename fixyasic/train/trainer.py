@@ -38,16 +38,18 @@ class TrainConfig:
     source_limit: int | None = None
     target_limit: int | None = None
     test_limit: int | None = None
-    float_epochs: int = 6
-    qat_epochs: int = 2
+    float_epochs: int = 5
+    qat_epochs: int = 1
     target_epochs: int = 10
     min_target_steps: int = 600  # small targets get more epochs so every target sees enough updates
     batch_size: int = 128
     lr: float = 2e-3
     qat_lr: float = 5e-4
-    target_lr: float = 1e-3
+    target_lr: float = 3e-3
+    augment: bool = True  # random +-2 pixel shifts while training targets
     input_scale: float = 2.0 ** -7
     calib_images: int = 2000
+    calib_percentile: float = 99.99
     seed: int = 0
     threads: int = 1
 
@@ -71,11 +73,11 @@ class TrainConfig:
 
     def pretrain_key(self) -> dict:
         keep = ("preset", "source", "source_limit", "float_epochs", "qat_epochs", "batch_size", "lr",
-                "qat_lr", "input_scale", "calib_images", "seed")
+                "qat_lr", "input_scale", "calib_images", "calib_percentile", "seed")
         return {k: getattr(self, k) for k in keep}
 
     def target_key(self) -> dict:
-        keep = ("target_limit", "test_limit", "target_epochs", "min_target_steps", "target_lr")
+        keep = ("target_limit", "test_limit", "target_epochs", "min_target_steps", "target_lr", "augment")
         return {**self.pretrain_key(), **{k: getattr(self, k) for k in keep}}
 
 
@@ -93,10 +95,21 @@ def accuracy(fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, y: tor
     return correct / len(y)
 
 
+def shift_augment(x: torch.Tensor, gen: torch.Generator, max_shift: int = 2) -> torch.Tensor:
+    """Translate each image by a random whole number of pixels (zero fill), seeded by `gen`."""
+    n, c, h, w = x.shape
+    pad = F.pad(x, (max_shift,) * 4)
+    off = torch.randint(0, 2 * max_shift + 1, (2, n), generator=gen)
+    rows = (off[0][:, None] + torch.arange(h))[:, None, :, None]
+    cols = (off[1][:, None] + torch.arange(w))[:, None, None, :]
+    return pad[torch.arange(n)[:, None, None, None], torch.arange(c)[None, :, None, None], rows, cols]
+
+
 def fit(model: Backbone, params, step_fn: Callable[[torch.Tensor], torch.Tensor],
         x: torch.Tensor, y: torch.Tensor, epochs: int, lr: float, batch: int, seed: int,
-        partial: Path, desc: str, extra: dict | None = None) -> None:
-    """Adam + cosine schedule; checkpoint after every epoch into `partial` and resume from it."""
+        partial: Path, desc: str, extra: dict | None = None, augment: bool = False) -> None:
+    """Adam + cosine schedule; checkpoint after every epoch into `partial` and resume from it.
+    Data order and augmentation are seeded per epoch, so a resumed run matches an uninterrupted one."""
     params = list(params)
     opt = torch.optim.Adam(params, lr=lr)
     steps_per_epoch = math.ceil(len(y) / batch)
@@ -115,12 +128,14 @@ def fit(model: Backbone, params, step_fn: Callable[[torch.Tensor], torch.Tensor]
     for epoch in range(start, epochs):
         model.train()
         order = torch.from_numpy(np.random.default_rng([seed, epoch]).permutation(len(y)))
+        gen = torch.Generator().manual_seed(seed * 100_003 + epoch)
         total, n = 0.0, 0
         bar = tqdm(range(steps_per_epoch), desc=f"{desc} {epoch + 1}/{epochs}", leave=False,
                    mininterval=2.0, unit="batch")
         for s in bar:
             idx = order[s * batch:(s + 1) * batch]
-            loss = F.cross_entropy(step_fn(x[idx]), y[idx])
+            xb = shift_augment(x[idx], gen) if augment else x[idx]
+            loss = F.cross_entropy(step_fn(xb), y[idx])
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -196,7 +211,7 @@ class Run:
             float_acc = accuracy(model.eval(), xte, yte)
             _log(f"[pretrain] float accuracy on {cfg.source} test: {float_acc:.4f}")
             model.fold_bn()
-            model.calibrate(xtr[:cfg.calib_images])
+            model.calibrate(xtr[:cfg.calib_images], cfg.calib_percentile)
             info["float_test_acc"] = float_acc
         else:  # resuming inside QAT: the partial checkpoint has the folded, calibrated model
             model.fold_bn()
@@ -235,22 +250,25 @@ class Run:
                 "source": cfg.source, "seed": cfg.seed}
         partial = self.dir / "partial" / final.name
         torch.manual_seed(cfg.seed)
+        model.add_bn_from(k, xtr[:cfg.calib_images])
         if mode == "fixed":
-            for p in model.layers[:k].parameters():
-                p.requires_grad_(False)
-            model.eval()
-            with torch.no_grad():  # the fixed layers never change: compute their int8 output once
-                ftr = torch.cat([model.features(xtr[i:i + 1024], k) for i in range(0, len(ytr), 1024)])
-                fte = torch.cat([model.features(xte[i:i + 1024], k) for i in range(0, len(yte), 1024)])
+            for layer in model.layers[:k]:
+                layer.exact = True  # frozen: run the exact integer arithmetic, no STE needed
+                for p in layer.parameters():
+                    p.requires_grad_(False)
+
+            def step(xb: torch.Tensor) -> torch.Tensor:
+                with torch.no_grad():
+                    feats = model.features(xb, k)
+                return model.classify(feats, k)
+
             trainable = [p for p in model.parameters() if p.requires_grad]
-            fit(model, trainable, lambda f: model.classify(f, k), ftr, ytr, epochs, cfg.target_lr,
-                cfg.batch_size, cfg.seed + 2, partial, desc, {"info": info})
-            model.eval()
-            acc = accuracy(lambda f: model.classify(f, k), fte, yte)
+            fit(model, trainable, step, xtr, ytr, epochs, cfg.target_lr, cfg.batch_size, cfg.seed + 2,
+                partial, desc, {"info": info}, augment=cfg.augment)
         else:
             fit(model, model.parameters(), model, xtr, ytr, epochs, cfg.target_lr, cfg.batch_size,
-                cfg.seed + 2, partial, desc, {"info": info})
-            acc = accuracy(model.eval(), xte, yte)
+                cfg.seed + 2, partial, desc, {"info": info}, augment=cfg.augment)
+        acc = accuracy(model.eval(), xte, yte)
         result = {"dataset": target, "k": k, "mode": mode, "accuracy": acc, "epochs": epochs,
                   "train_images": len(ytr), "test_images": len(yte), "seconds": round(time.time() - t0, 1)}
         _log(f"[{desc}] test accuracy {acc:.4f} ({result['seconds']:.0f} s)")
