@@ -163,7 +163,8 @@ def run_sta(netlist_v: Path, nl: Netlist, workdir: Path, clock_ns: float,
     log = workdir / "sta.log"
     t0 = time.time()
     try:
-        proc = subprocess.run([exe, "-no_splash", "-exit", str(script)], cwd=workdir, capture_output=True,
+        proc = subprocess.run([exe, "-no_splash", "-exit", str(script.resolve())], cwd=workdir,
+                              capture_output=True, stdin=subprocess.DEVNULL,
                               text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         raise ToolError(f"OpenSTA did not finish in {timeout:.0f} s") from None

@@ -28,7 +28,8 @@ def simulate_activity(netlist_v: Path, nl: Netlist, stim: Stimulus, clock_port: 
     from .. import gatesim
     from ..sta.activity import read_vcd_activity
 
-    workdir = Path(workdir)
+    workdir = Path(workdir).resolve()
+    netlist_v = Path(netlist_v).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
     tb, _ = write_testbench(nl, stim, clock_port, clock_ns, workdir)

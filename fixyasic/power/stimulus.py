@@ -95,3 +95,28 @@ def write_testbench(nl: Netlist, stim: Stimulus, clock_port: str, clock_ns: floa
     tb = workdir / "tb_activity.v"
     tb.write_text("\n".join(lines) + "\n")
     return tb, n
+
+
+def save_stimulus(stim: Stimulus, path: Path) -> Path:
+    """npz: one array per driven port plus a JSON header (reset, source) - the SC flow's input."""
+    import json
+    if stim.vectors is None:
+        raise InputError("only vector stimuli can be saved")
+    meta = {"reset_port": stim.reset_port, "reset_active_high": stim.reset_active_high,
+            "reset_cycles": stim.reset_cycles, "source": stim.source}
+    path = Path(path)
+    tmp = path.with_name(path.stem + ".tmp.npz")
+    np.savez(tmp, __meta__=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
+             **{f"port_{k}": np.asarray(v) for k, v in stim.vectors.items()})
+    tmp.replace(path)
+    return path
+
+
+def load_stimulus(path: Path) -> Stimulus:
+    import json
+    with np.load(Path(path)) as z:
+        meta = json.loads(bytes(z["__meta__"]).decode())
+        vec = {k[5:]: z[k] for k in z.files if k.startswith("port_")}
+    return Stimulus(vectors=vec, reset_port=meta["reset_port"],
+                    reset_active_high=meta["reset_active_high"], reset_cycles=meta["reset_cycles"],
+                    source=meta["source"])

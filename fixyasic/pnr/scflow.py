@@ -1,0 +1,87 @@
+"""Run the whole SiliconCompiler flow (synthesis + fixyasic P&R tasks, or SC's stock OpenROAD
+flow) and hand back metrics and run status like run_pnr()."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+from ..errors import FlowError, ToolError
+from .config import load_config
+from .steps import PnrOptions, PnrResult, judge, write_json
+
+JOB = "job0"
+
+
+def _add_pnr_dont_use(project) -> None:
+    """The router's dont-use list on top of the foundation's (cells qrouter cannot reach etc.)."""
+    import fnmatch
+    cfg = load_config()
+    lib = project.get_library("sky130hd")
+    from .config import pdk_files
+    from .lef import macros_cached
+    names = [m for m in macros_cached(str(pdk_files().lef)) if cfg.is_dont_use(m)]
+    have = set(lib.get("asic", "cells", "dontuse") or [])
+    extra = sorted(set(names) - have)
+    if extra:
+        lib.add_asic_celllist("dontuse", extra)
+    del fnmatch
+
+
+def run_sc_flow(sources: list[Path], top: str, out_dir: Path, opt: PnrOptions | None = None,
+                stimulus=None, stock_openroad: bool = False, quiet: bool = True) -> PnrResult:
+    from flows import fixyasic_flow
+    from .. import sc_project
+    from ..power.stimulus import save_stimulus
+    from .tasks import PNR_TASKS
+
+    opt = opt or PnrOptions()
+    out = Path(out_dir).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    build = out / "sc"
+    project = sc_project.make_project(sources, top, clock_ns=opt.clock_ns, build_dir=build,
+                                      clock_port=opt.clock_port, jobname=JOB)
+    _add_pnr_dont_use(project)
+    if stock_openroad:
+        sc_project.set_flow(project, fixyasic_flow.stock_openroad_flow())
+    else:
+        sc_project.set_flow(project, fixyasic_flow.pnr_flow())
+        stim_file = save_stimulus(stimulus, out / "stimulus.npz") if stimulus is not None else None
+        for _, cls in PNR_TASKS:
+            for t in (lambda r: r if isinstance(r, set) else {r})(cls.find_task(project)):
+                t.set("var", "clock_ns", opt.clock_ns)
+                t.set("var", "utilization", opt.utilization or load_config()["default_utilization"])
+                t.set("var", "placer", opt.placer)
+                if opt.clock_port:
+                    t.set("var", "clock_port", opt.clock_port)
+                if stim_file is not None:
+                    t.set("var", "stimulus", str(stim_file))
+    project.option.set_quiet(quiet)
+    t0 = time.time()
+    try:
+        project.run()
+    except Exception as exc:
+        if "TaskExecutableNotFound" in type(exc).__name__:
+            raise ToolError(f"SiliconCompiler could not find a tool: {exc}") from None
+        raise FlowError(f"SiliconCompiler flow failed: {exc} (logs under {build})") from None
+    total = time.time() - t0
+    jobdir = build / top / JOB
+    metrics: dict = {}
+    secs: dict = {}
+    for step, _ in PNR_TASKS:
+        rep = jobdir / step / "0" / "reports" / f"{step}.json"
+        if rep.exists():
+            metrics.update(json.loads(rep.read_text()))
+    status = judge(metrics, opt)
+    # the final node's files become the run directory's deliverables
+    for step, ext in (("power", "def"), ("power", "spef"), ("power", "vg"), ("gds", "gds"), ("gds", "png")):
+        src = jobdir / step / "0" / "outputs" / f"{top}.{ext}"
+        if src.exists():
+            shutil.copyfile(src, out / src.name)
+    secs["total"] = round(total, 1)
+    write_json(out / "metrics.json", {"top": top, "metrics": metrics, "seconds": secs})
+    status.save(out)
+    files = {p.suffix.lstrip("."): str(p) for p in out.glob(f"{top}.*")}
+    return PnrResult(out, top, metrics, secs, status, files)

@@ -1,0 +1,184 @@
+"""SiliconCompiler 0.38 tasks around the P&R steps (tool 'fixyasic'), so synthesis and P&R run
+as one SC flow. Each task reads the previous node's files from inputs/, calls the matching
+fixyasic.pnr.steps function in its own node directory, writes outputs/ and records metrics in
+SC's schema (cellarea, totalarea, utilization, wirelength, drvs, setupwns, fmax, averagepower,
+leakagepower, ...). qrouter / OpenSTA / iverilog tasks check their executable in setup()."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from siliconcompiler import Task
+
+from ..errors import ToolError
+from ..toolcheck import require
+from . import steps
+
+_FILES = ("vg", "fp.json", "placed.def", "router.def", "def", "spef")
+
+
+class _PnrTask(Task):
+    STEP = ""
+    NEEDS: tuple[str, ...] = ()     # executables checked at setup
+    PRODUCES: tuple[str, ...] = ()  # extensions added to outputs/
+    CONSUMES: tuple[str, ...] = ()  # extensions taken from the previous node
+
+    def __init__(self):
+        super().__init__()
+        self.add_parameter("clock_ns", "float", "clock period in ns", defvalue=10.0)
+        self.add_parameter("utilization", "float", "target core utilization (0..1)", defvalue=0.5)
+        self.add_parameter("placer", "<coloquinte,graywolf>", "placement engine", defvalue="coloquinte")
+        self.add_parameter("stimulus", "file", "npz of per-cycle input port values (power)")
+        self.add_parameter("clock_port", "str", "clock input name (default clk/clock)")
+
+    def tool(self):
+        return "fixyasic"
+
+    def task(self):
+        return self.STEP
+
+    def setup(self):
+        super().setup()
+        for exe in self.NEEDS:
+            try:
+                require(exe)
+            except ToolError as exc:
+                raise RuntimeError(str(exc)) from None
+        top = self.design_topmodule
+        for ext in self.CONSUMES:
+            self.add_input_file(file=f"{top}.{ext}")
+        for ext in self.PRODUCES:
+            self.add_output_file(file=f"{top}.{ext}")
+
+    def _opts(self) -> steps.PnrOptions:
+        return steps.PnrOptions(clock_ns=float(self.get("var", "clock_ns")),
+                                utilization=float(self.get("var", "utilization")),
+                                placer=self.get("var", "placer"),
+                                clock_port=self.get("var", "clock_port") or None)
+
+    def _stage_inputs(self) -> Path:
+        """Copy the inputs of this node into a work area named like a run directory."""
+        top = self.design_topmodule
+        work = Path("work")
+        work.mkdir(exist_ok=True)
+        for ext in _FILES:
+            src = Path("inputs") / f"{top}.{ext}"
+            if src.exists():
+                shutil.copyfile(src, work / f"{top}.{ext}")
+        return work
+
+    def _publish(self, work: Path, metrics: dict) -> None:
+        top = self.design_topmodule
+        Path("outputs").mkdir(exist_ok=True)
+        for ext in self.PRODUCES:
+            src = work / f"{top}.{ext}"
+            if src.exists():
+                shutil.copyfile(src, Path("outputs") / f"{top}.{ext}")
+        Path("reports").mkdir(exist_ok=True)
+        (Path("reports") / f"{self.STEP}.json").write_text(json.dumps(metrics, indent=1, default=str))
+        for key, val in self._sc_metrics(metrics).items():
+            if val is not None:
+                self.record_metric(key, val, source_file=f"reports/{self.STEP}.json", quiet=True)
+
+    @staticmethod
+    def _sc_metrics(m: dict) -> dict:
+        return {"cellarea": m.get("cellarea"), "totalarea": m.get("totalarea"),
+                "utilization": m.get("utilization"), "wirelength": m.get("wirelength"),
+                "drvs": m.get("drvs"), "setupwns": m.get("setupwns"), "setuptns": m.get("setuptns"),
+                "holdwns": m.get("holdwns"), "fmax": m.get("fmax"),
+                "averagepower": m.get("averagepower"), "leakagepower": m.get("leakagepower"),
+                "peakpower": m.get("averagepower"), "cells": m.get("cells")}
+
+
+class FloorplanTask(_PnrTask):
+    STEP = "floorplan"
+    CONSUMES = ("vg",)
+    PRODUCES = ("vg", "fp.json")
+
+    def run(self):
+        top = self.design_topmodule
+        work = Path("work")
+        work.mkdir(exist_ok=True)
+        src = Path("inputs") / f"{top}.vg"
+        m = steps.step_floorplan(src, top, work, self._opts())
+        self._publish(work, m)
+        return 0
+
+
+class PlaceTask(_PnrTask):
+    STEP = "place"
+    CONSUMES = ("vg", "fp.json")
+    PRODUCES = ("vg", "fp.json", "placed.def", "router.def")
+
+    def run(self):
+        work = self._stage_inputs()
+        self._publish(work, steps.step_place(self.design_topmodule, work, self._opts()))
+        return 0
+
+
+class RouteTask(_PnrTask):
+    STEP = "route"
+    CONSUMES = ("vg", "fp.json", "placed.def", "router.def")
+    NEEDS = ("qrouter",)
+    PRODUCES = ("vg", "fp.json", "placed.def", "def")
+
+    def run(self):
+        work = self._stage_inputs()
+        self._publish(work, steps.step_route(self.design_topmodule, work, self._opts()))
+        return 0
+
+
+class ParasiticsTask(_PnrTask):
+    STEP = "parasitics"
+    CONSUMES = ("vg", "fp.json", "placed.def", "def")
+    PRODUCES = ("vg", "fp.json", "placed.def", "def", "spef")
+
+    def run(self):
+        work = self._stage_inputs()
+        self._publish(work, steps.step_parasitics(self.design_topmodule, work, self._opts()))
+        return 0
+
+
+class TimingTask(_PnrTask):
+    STEP = "timing"
+    CONSUMES = ("vg", "fp.json", "placed.def", "def", "spef")
+    NEEDS = ("sta",)
+    PRODUCES = ("vg", "fp.json", "placed.def", "def", "spef")
+
+    def run(self):
+        work = self._stage_inputs()
+        self._publish(work, steps.step_timing(self.design_topmodule, work, self._opts()))
+        return 0
+
+
+class PowerTask(_PnrTask):
+    STEP = "power"
+    CONSUMES = ("vg", "fp.json", "placed.def", "def", "spef")
+    NEEDS = ("sta", "iverilog", "vvp")
+    PRODUCES = ("vg", "fp.json", "placed.def", "def", "spef")
+
+    def run(self):
+        from ..power.stimulus import load_stimulus
+        work = self._stage_inputs()
+        stim_file = self.get("var", "stimulus")
+        stim = load_stimulus(Path(self.find_files("var", "stimulus"))) if stim_file else None
+        self._publish(work, steps.step_power(self.design_topmodule, work, self._opts(), stim))
+        return 0
+
+
+class GdsTask(_PnrTask):
+    STEP = "gds"
+    CONSUMES = ("vg", "fp.json", "placed.def", "def", "spef")
+    PRODUCES = ("vg", "fp.json", "placed.def", "def", "spef", "gds", "png")
+
+    def run(self):
+        work = self._stage_inputs()
+        self._publish(work, steps.step_gds(self.design_topmodule, work, self._opts()))
+        return 0
+
+
+PNR_TASKS = [("floorplan", FloorplanTask), ("place", PlaceTask), ("route", RouteTask),
+             ("parasitics", ParasiticsTask), ("timing", TimingTask), ("power", PowerTask),
+             ("gds", GdsTask)]

@@ -1,0 +1,1 @@
+"""SiliconCompiler flows of the fixyasic plugin."""
