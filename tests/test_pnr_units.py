@@ -1,0 +1,122 @@
+"""P&R building blocks on real PDK data: LEF/tech reading, liberty fix for OpenSTA 2019,
+floorplan + coloquinte placement legality, routed-DEF parsing and SPEF R/C, run-status rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fixyasic.pnr import config, defio, floorplan, lef, spef, sta
+from fixyasic.pnr.netlist import Instance, Netlist
+from fixyasic.pnr.steps import PnrOptions, judge
+
+DATA = Path(__file__).parent / "data"
+
+
+def test_tech_lef_layers_have_rc():
+    layers = lef.read_layers(config.pdk_files().tech_lef)
+    assert layers["met1"].rpersq == pytest.approx(0.125)
+    assert layers["met1"].cpersqdist > 0 and layers["met1"].edgecap > 0
+    assert layers["via"].via_resistance == pytest.approx(4.5)
+    assert layers["met2"].direction == "VERTICAL"
+
+
+def test_cell_lef_pins():
+    m = lef.read_macros(config.pdk_files().lef)["sky130_fd_sc_hd__nand2_1"]
+    assert (m.width, m.height) == (1.38, 2.72)
+    assert m.pins["Y"].direction == "OUTPUT" and m.pins["VPWR"].use == "POWER"
+
+
+def test_liberty_fix_moves_default_operating_conditions():
+    text = sta.fixed_liberty("tt").read_text()
+    group = text.index('operating_conditions ("tt_025C_1v80")')
+    default = text.index("default_operating_conditions")
+    assert default > group  # OpenSTA 2019 reads internal power as 0 otherwise
+
+
+@pytest.fixture(scope="module")
+def mac_netlist(tmp_path_factory):
+    from fixyasic.pnr import prep
+    from fixyasic.pnr.netlist import load_netlist
+    from fixyasic.pnr.quiet import captured_stdout
+    d = tmp_path_factory.mktemp("mac")
+    with captured_stdout(d / "yosys.log"):
+        r = prep.synthesize_gates([DATA / "pnr_mac.v"], "pnr_mac", d / "mac.v")
+        return load_netlist(r.netlist, "pnr_mac")
+
+
+def test_netlist_respects_dont_use(mac_netlist):
+    cfg = config.load_config()
+    assert len(mac_netlist.instances) > 300
+    assert not [i.cell for i in mac_netlist.instances if cfg.is_dont_use(i.cell)]
+
+
+def test_floorplan_and_coloquinte_placement_legal(mac_netlist):
+    from fixyasic.pnr.place_coloquinte import check_legal, place_coloquinte
+    fp = floorplan.make_floorplan(mac_netlist, 0.5)
+    assert fp.cell_area_um2 / fp.core_area_um2 <= 0.5
+    assert len(fp.pins) == len(mac_netlist.port_bits())
+    tracks = floorplan.route_tracks()
+    for p in fp.pins:  # pins sit on the router's grid
+        pitch, off, _ = tracks[p.layer]
+        coord = p.x if tracks[p.layer][2] == "VERTICAL" else p.y
+        assert (coord - round(off * 1000)) % round(pitch * 1000) == 0
+    res = place_coloquinte(mac_netlist, fp, effort=2)
+    assert check_legal(mac_netlist, fp, res.placement) == []
+    assert res.hpwl_um > 0
+    # an overlap is caught
+    bad = dict(res.placement)
+    a, b = mac_netlist.instances[0].name, mac_netlist.instances[1].name
+    bad[b] = bad[a]
+    assert any("overlap" in p for p in check_legal(mac_netlist, fp, bad))
+
+
+ROUTED = """VERSION 5.8 ;
+DESIGN t ;
+UNITS DISTANCE MICRONS 1000 ;
+NETS 1 ;
+- n1
+  ( u1 Y )
+  ( u2 A )
++ ROUTED met1 ( 0 170 ) ( 100000 * ) M1M2_PR
+  NEW met2 ( 100000 170 ) ( * 50170 ) ;
+END NETS
+END DESIGN
+"""
+
+
+def test_routed_def_and_spef_rc(tmp_path):
+    d = tmp_path / "r.def"
+    d.write_text(ROUTED)
+    nets = defio.read_routed_nets(d)
+    assert [w[0] for w in nets["n1"].wires] == ["met1", "met2"]
+    assert nets["n1"].vias == [("M1M2_PR", 100000, 170)]
+    nl = Netlist("t", [], [Instance("u1", "sky130_fd_sc_hd__inv_2", {"A": "x", "Y": "n1"}),
+                          Instance("u2", "sky130_fd_sc_hd__inv_2", {"A": "n1", "Y": "y"})])
+    out = spef.write_spef(d, nl, tmp_path / "t.spef")
+    L = lef.read_layers(config.pdk_files().tech_lef)
+    r = (L["met1"].rpersq * 100 / L["met1"].width + L["met2"].rpersq * 50 / L["met2"].width
+         + L["via"].via_resistance)
+    c = (L["met1"].cpersqdist * 100 * L["met1"].width + 2 * L["met1"].edgecap * 100
+         + L["met2"].cpersqdist * 50 * L["met2"].width + 2 * L["met2"].edgecap * 50)
+    assert out.total_res_ohm == pytest.approx(r, rel=1e-6)
+    assert out.total_cap_pf == pytest.approx(c, rel=1e-6)
+    text = out.path.read_text()
+    assert "*D_NET n1" in text and "*I u1:Y O" in text and "*I u2:A I" in text
+
+
+GOOD = {"unrouted_nets": 0, "router_failed_nets": 0, "setupwns": 0.5, "activity_coverage": 0.99,
+        "averagepower": 1e-3, "activity_source": "fashion_mnist"}
+
+
+@pytest.mark.parametrize("change,why", [
+    ({"unrouted_nets": 3}, "unrouted"), ({"router_failed_nets": 2}, "failed"),
+    ({"setupwns": -0.1}, "setup slack"), ({"activity_coverage": 0.3}, "activity covers"),
+    ({"averagepower": 0.0}, "power"), ({"setupwns": None}, "no setup slack")])
+def test_status_invalid_reasons(change, why):
+    opt = PnrOptions(clock_ns=5.0)
+    assert judge(GOOD, opt).valid
+    st = judge({**GOOD, **change}, opt)
+    assert not st.valid
+    assert any(why in r for r in st.reasons), st.reasons
