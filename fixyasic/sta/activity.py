@@ -58,7 +58,9 @@ def read_vcd_activity(vcd_path: str | os.PathLike, scope: str, clock_period_ns: 
         if not found:
             raise InputError(f"activity trace {path} has no variables in scope '{scope}'")
         start_tick = int(round(start_ns / ns_per_tick))
-        end = _read_changes(fh, ids, start_tick, path)
+        first, end = _read_changes(fh, ids, start_tick, path)
+    # a trace may start dumping late (e.g. after a weight preload): count from its first time
+    start_tick = max(start_tick, first)
     window = max(end - start_tick, 0)
     if window == 0:
         raise InputError(f"activity trace {path} covers no time after {start_ns} ns")
@@ -131,13 +133,17 @@ def _timescale(text: str, path: Path) -> float:
         raise InputError(f"activity trace {path}: unknown timescale '{text}'") from None
 
 
-def _read_changes(fh, ids: dict[str, list[tuple[str, _Bit]]], start: int, path: Path) -> int:
+def _read_changes(fh, ids: dict[str, list[tuple[str, _Bit]]], start: int, path: Path) -> tuple[int, int]:
+    """Count changes; returns (first, last) time stamp of the trace."""
     t = 0
+    first = None
     for raw in fh:
         c = raw[:1]
         if c == b"#":
             try:
                 t = int(raw[1:])
+                if first is None:
+                    first = t
             except ValueError:
                 raise InputError(f"activity trace {path} is truncated or malformed (bad time '{raw[:40]!r}')") from None
         elif c in (b"0", b"1", b"x", b"z", b"X", b"Z"):
@@ -154,7 +160,7 @@ def _read_changes(fh, ids: dict[str, list[tuple[str, _Bit]]], start: int, path: 
                     val = val.rjust(n, val[0] if val[0] in "xz" else "0")
                 for (_, b), ch in zip(bits, reversed(val[-n:])):
                     _set(b, ch, t, start)
-    return t
+    return (first or 0), t
 
 
 def _set(b: _Bit, v: str, t: int, start: int) -> None:
