@@ -1,0 +1,75 @@
+"""Runtime per P&R step and results for generated designs of about 2k and 20k cells.
+
+    python benchmarks/bench_flow.py            # ~2k cells
+    python benchmarks/bench_flow.py --copies 36  # ~20k cells (long; run in the background)
+
+The design is `copies` instances of tests/data/pnr_mac.v, each fed a differently scrambled pixel
+(so synthesis cannot merge them), with their outputs XOR-reduced. Prints one table row per step
+and the run status; writes <out>/metrics.json and status.json."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def make_design(copies: int, path: Path) -> Path:
+    src = (ROOT / "tests" / "data" / "pnr_mac.v").read_text()
+    inst = []
+    for k in range(copies):
+        inst.append(f"  wire [15:0] f{k}; wire [19:0] a{k}; wire v{k};\n"
+                    f"  pnr_mac u{k} (.clk(clk), .rst(rst), .valid_in(valid_in), "
+                    f".pixel(pixel ^ 8'd{(37 * k + 11) % 256}), .fir_out(f{k}), .acc_out(a{k}), "
+                    f".valid_out(v{k}));")
+    xf = " ^ ".join(f"f{k}" for k in range(copies))
+    xa = " ^ ".join(f"a{k}" for k in range(copies))
+    top = (f"module bench_top (input wire clk, input wire rst, input wire valid_in, "
+           f"input wire [7:0] pixel, output wire [15:0] fir_x, output wire [19:0] acc_x);\n"
+           + "\n".join(inst) + f"\n  assign fir_x = {xf};\n  assign acc_x = {xa};\nendmodule\n")
+    path.write_text(src + "\n" + top)
+    return path
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--copies", type=int, default=4, help="pnr_mac copies (4 ~ 2k cells, 36 ~ 20k)")
+    ap.add_argument("--clock-ns", type=float, default=10.0)
+    ap.add_argument("--utilization", type=float, default=None)
+    ap.add_argument("--out", default=None)
+    args = ap.parse_args()
+    from fixyasic.pnr import prep, steps
+    from fixyasic.pnr.quiet import captured_stdout
+    from fixyasic.power.images import image_stream_stimulus
+
+    out = Path(args.out or f"build/bench_flow_{args.copies}")
+    out.mkdir(parents=True, exist_ok=True)
+    src = make_design(args.copies, out / "bench_top.v")
+    t0 = time.time()
+    with captured_stdout(out / "synth.log"):
+        syn = prep.synthesize_gates([src], "bench_top", out / "bench_top.syn.v")
+    t_syn = time.time() - t0
+    stim = image_stream_stimulus("pixel", 8, count=1, valid_port="valid_in", reset_port="rst")
+    res = steps.run_pnr(syn.netlist, "bench_top", out,
+                        steps.PnrOptions(clock_ns=args.clock_ns, utilization=args.utilization),
+                        stimulus=stim)
+    m = res.metrics
+    print(f"design: {args.copies} x pnr_mac = {m['cells']} cells, {m['cellarea']:.0f} um^2 cells, "
+          f"die {m['totalarea']:.0f} um^2")
+    print(f"{'step':<12}{'seconds':>10}")
+    print(f"{'synthesis':<12}{t_syn:>10.1f}")
+    for k, v in res.seconds.items():
+        print(f"{k:<12}{v:>10.1f}")
+    for k in ("hpwl_um", "wirelength", "vias", "unrouted_nets", "router_failed_nets", "setupwns",
+              "fmax_mhz", "averagepower", "vectorless_power", "activity_coverage"):
+        print(f"{k:<22}{m.get(k)}")
+    print("status:", "VALID" if res.valid else "INVALID: " + "; ".join(res.status.reasons))
+    (out / "bench.json").write_text(json.dumps({"copies": args.copies, "synth_s": t_syn,
+                                                "seconds": res.seconds, "metrics": m}, default=str))
+
+
+if __name__ == "__main__":
+    main()
