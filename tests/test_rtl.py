@@ -206,9 +206,9 @@ def test_widths_follow_the_weights(tmp_path):
     big = [QuantLayer("pw", "pwconv", 2, 2, 1, 1, 0, True, 0, np.full((2, 2, 1, 1), 127), np.array([0, 0]))]
     a = generate_rtl(_net(small, shape=(2, 4, 4)), tmp_path / "a").manifest["layers"][0]
     b = generate_rtl(_net(big, shape=(2, 4, 4)), tmp_path / "b").manifest["layers"][0]
-    # inputs in [0, 127]: 127+127 needs 9 signed bits; 127*127*2 needs 16
-    assert a["max_internal_bits"] == 9
-    assert b["max_internal_bits"] == 16
+    # inputs in [0, 127] stay unsigned: 127+127 needs 8 bits; 127*127*2 needs 15
+    assert a["max_internal_bits"] == 8
+    assert b["max_internal_bits"] == 15
 
 
 @pytest.mark.parametrize("mutate, match", [

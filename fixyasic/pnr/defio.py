@@ -41,7 +41,7 @@ def _pwr_specialnets(fp: Floorplan, straps: bool = True) -> list[str]:
 def write_def(path: Path, fp: Floorplan, nl: Netlist, placement: Placement | None = None,
               fillers: list[tuple[str, str, int, int, str]] | None = None,
               tracks: dict[str, tuple[float, float, str]] | None = None,
-              straps: bool = True) -> Path:
+              straps: bool = True, power: bool = True) -> Path:
     """Write a DEF with rows, tracks, pins, power grid, components (placed when `placement` is
     given, plus fixed taps and optional fillers) and the signal nets."""
     path = Path(path)
@@ -81,7 +81,8 @@ def write_def(path: Path, fp: Floorplan, nl: Netlist, placement: Placement | Non
         L.append(f"- {p.name} + NET {p.name} + DIRECTION {p.direction} + USE SIGNAL\n"
                  f"  + LAYER {p.layer} ( {r[0]} {r[1]} ) ( {r[2]} {r[3]} ) + PLACED ( {p.x} {p.y} ) N ;")
     L.append("END PINS")
-    L.extend(_pwr_specialnets(fp, straps))
+    if power:  # the router gets none: its reading of met1 rails blocks pins next to them
+        L.extend(_pwr_specialnets(fp, straps))
     nets = nl.nets()
     L.append(f"NETS {len(nets)} ;")
     for net, conns in nets.items():

@@ -1,8 +1,9 @@
 """Detailed routing with qrouter (Debian package; Tcl build, run headless with -nog -noc).
 
-qrouter's DEF reader mishandles via stacks in SPECIALNETS (nets next to them become unroutable),
-so the router gets the placement without the met4 straps and instead an obstruction for each strap
-and each strap/rail via stack; the straps are put back into the routed DEF afterwards."""
+qrouter mishandles the power grid given as SPECIALNETS: via stacks make nearby nets unroutable and
+met1 rails block access to cell pins beside them. So the router gets the placement without any
+power nets (the cells' own rail pins are obstructions anyway) plus an obstruction for each met4
+strap and strap/rail via stack; the full grid is put back into the routed DEF afterwards."""
 
 from __future__ import annotations
 

@@ -85,7 +85,7 @@ def step_place(top: str, run_dir: Path, opt: PnrOptions) -> dict:
     fills = pc.fillers(fp, nl, res.placement, load_config()["fill_cells"])
     tracks = fpmod.route_tracks()
     defio.write_def(p["placed"], fp, nl, res.placement, fills, tracks, straps=True)
-    defio.write_def(p["router"], fp, nl, res.placement, None, tracks, straps=False)
+    defio.write_def(p["router"], fp, nl, res.placement, None, tracks, straps=False, power=False)
     (Path(run_dir) / f"{top}.placement.json").write_text(json.dumps(res.placement))
     return {"placer": opt.placer, "hpwl_um": res.hpwl_um, "place_seconds": res.seconds,
             "fillers": len(fills)}

@@ -71,12 +71,12 @@ def _channel(name: str, c: int) -> A.Node:
     return psel(name, 8 * c + 7, 8 * c)
 
 
-def _tap_sig(mb: ModuleBuilder, src: str, lsb: int, st: Storage, lo: int, hi: int, tname: str) -> Sig:
-    """Signed wire for one stored channel value."""
-    raw = psel(src, lsb + st.bits - 1, lsb)
-    expr = A.SystemCall("signed", [raw if st.signed else A.Concat([bit(0), raw])])
+def _tap_sig(mb: ModuleBuilder, src: str, lsb: int, lo: int, hi: int, tname: str) -> Sig:
+    """Wire for one channel value: the low bits its interval needs (two's complement
+    truncation is exact for a value that fits), unsigned when it is never negative."""
     s = Sig(tname, lo, hi)
-    mb.wire(tname, st.bits + (0 if st.signed else 1), True, expr)
+    raw = psel(src, lsb + s.width - 1, lsb)
+    mb.wire(tname, s.width, not s.unsigned, raw if s.unsigned else A.SystemCall("signed", [raw]))
     return s
 
 
@@ -200,7 +200,7 @@ def build_layer(layer: QuantLayer, in_shape: tuple[int, int, int], in_iv: list[I
             for dx in range(3):
                 for c in range(cin):
                     lo, hi = min(in_iv[c][0], 0), max(in_iv[c][1], 0)
-                    taps[(c, dy, dx)] = _tap_sig(mb, taps_src[(dy, dx)], int(offs[c]), stor[c], lo, hi,
+                    taps[(c, dy, dx)] = _tap_sig(mb, taps_src[(dy, dx)], int(offs[c]), lo, hi,
                                                  f"x{dy}{dx}_c{c}")
         v_prev = "v_win"
     else:
@@ -209,7 +209,7 @@ def build_layer(layer: QuantLayer, in_shape: tuple[int, int, int], in_iv: list[I
         taps = {}
         for c in range(cin):
             lo, hi = in_iv[c]
-            taps[(c, 0, 0)] = _tap_sig(mb, "in_data", 8 * c, stor[c], lo, hi, f"x_c{c}")
+            taps[(c, 0, 0)] = _tap_sig(mb, "in_data", 8 * c, lo, hi, f"x_c{c}")
         v_prev = "in_valid"
 
     # ---- products: one MCM per tap over every constant that multiplies it --------------
