@@ -255,7 +255,7 @@ KNOWN_RTL_BUGS = {
     "C: pipeline >= 1 registers one shared signal twice ('<sig>_q' declared twice)":
         r"'\w+_q' has already been declared",
     "D: shift-add MCM node with an exact right shift on a constant-zero input (reversed part-select)":
-        r"part select \w+\[0:\d+\] is out of order",
+        r"part select \w+\[0:\d+\] is out of order|can not select part of scalar: p\d\d_\d+_f\d+",
 }
 
 
