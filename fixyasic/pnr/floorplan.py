@@ -115,10 +115,10 @@ def make_floorplan(nl: Netlist, utilization: float | None = None, aspect: float 
     core_area = area / util * 1e6  # dbu^2
     # taps take a site every tap_pitch/2 on average
     core_area *= 1 + (tap.width * dbu) / (tap_pitch / 2)
-    height = math.sqrt(core_area / aspect)
     gap_tracks = cfg.raw.get("row_gap_tracks", 0) if row_gap_tracks is None else row_gap_tracks
     gap = int(gap_tracks) * 340  # met1 pitch in dbu keeps every row on the met1 grid
-    nrows = max(2, math.ceil(height / rh))
+    # rows * (row height + gap) / row width = aspect, with rows * row height * width = core area
+    nrows = max(2, round(math.sqrt(aspect * core_area / (rh * (rh + gap)))))
     nsites = max(20, math.ceil(core_area / nrows / rh / sw))
     # room on the edges for the IO pins: one met3 track per pin on the sides, one met2 per pin on top
     nbits = len(nl.port_bits())
