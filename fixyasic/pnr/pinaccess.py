@@ -6,7 +6,7 @@ keeps the li1 spacing to every other pin and obstruction. Used to derive the P&R
 from __future__ import annotations
 
 from .config import pdk_files
-from .lef import macros_cached, read_macros
+from .lef import macros_cached
 
 LI_W, LI_S = 0.17, 0.17
 

@@ -17,7 +17,6 @@ JOB = "job0"
 
 def _add_pnr_dont_use(project) -> None:
     """The router's dont-use list on top of the foundation's (cells qrouter cannot reach etc.)."""
-    import fnmatch
     cfg = load_config()
     lib = project.get_library("sky130hd")
     from .config import pdk_files
@@ -27,7 +26,6 @@ def _add_pnr_dont_use(project) -> None:
     extra = sorted(set(names) - have)
     if extra:
         lib.add_asic_celllist("dontuse", extra)
-    del fnmatch
 
 
 def run_sc_flow(sources: list[Path], top: str, out_dir: Path, opt: PnrOptions | None = None,

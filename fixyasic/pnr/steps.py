@@ -202,9 +202,6 @@ def judge(metrics: dict, opt: PnrOptions):
             reasons.append(f"activity covers {cov:.0%} of nets (< {opt.min_activity_coverage:.0%})")
         if not metrics.get("averagepower"):
             reasons.append("annotated power is zero or missing")
-        if str(metrics.get("activity_source", "")).startswith("random"):
-            st.stages.setdefault("power_note", None)
-            st.stages.pop("power_note")
         st.record("power", not reasons, reasons, coverage=cov,
                   source=metrics.get("activity_source"))
     return st
