@@ -156,7 +156,7 @@ def main(argv=None) -> int:
     g = min(args.gate_images, len(codes))
     print(f"\ngate-level co-simulation (iverilog + sky130hd cell models), {g} images")
     gl = {}
-    for style in ("shiftadd", "multiply"):
+    for style in ("shiftadd", "multiply") if g > 0 else ():
         n = g if style == "shiftadd" else min(g, 10)
         res = gate_level_cosim(nets[style], designs[style].top, net, codes[:n], out / f"gl_{style}",
                                stall_in=2, stall_out=2)
