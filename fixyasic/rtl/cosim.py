@@ -141,3 +141,16 @@ def gate_level_cosim(netlist: str | os.PathLike, top: str, net: FixedNetwork, co
     sim = compile_cosim([netlist, *gate_models()], top, net, work_dir, "iverilog",
                         max(len(codes), 1), dict(DEFINES))
     return run_cosim(sim, net, codes, stall_in, stall_out, seed)
+
+
+def gate_level_cosim_fast(netlist: str | os.PathLike, top: str, net: FixedNetwork, codes: np.ndarray,
+                          work_dir: str | os.PathLike, stall_in: int = 0, stall_out: int = 0,
+                          seed: int = 1) -> CosimResult:
+    """Gate-level co-simulation with liberty-function cell models under Verilator (see
+    fixyasic.rtl.gatefunc); for image counts the UDP models make too slow in Icarus."""
+    from .gatefunc import liberty_functional_netlist
+
+    work = Path(work_dir)
+    flat = liberty_functional_netlist(netlist, top, work / f"{top}_libfunc.v")
+    sim = compile_cosim([flat], top, net, work, "verilator", max(len(codes), 1))
+    return run_cosim(sim, net, codes, stall_in, stall_out, seed)
