@@ -40,12 +40,13 @@ def main() -> None:
     ap.add_argument("--clock-ns", type=float, default=10.0)
     ap.add_argument("--utilization", type=float, default=None)
     ap.add_argument("--out", default=None)
+    ap.add_argument("--placer", choices=["coloquinte", "graywolf"], default="coloquinte")
     args = ap.parse_args()
     from fixyasic.pnr import prep, steps
     from fixyasic.pnr.quiet import captured_stdout
     from fixyasic.power.images import image_stream_stimulus
 
-    out = Path(args.out or f"build/bench_flow_{args.copies}")
+    out = Path(args.out or f"build/bench_flow_{args.copies}_{args.placer}")
     out.mkdir(parents=True, exist_ok=True)
     src = make_design(args.copies, out / "bench_top.v")
     t0 = time.time()
@@ -54,7 +55,8 @@ def main() -> None:
     t_syn = time.time() - t0
     stim = image_stream_stimulus("pixel", 8, count=1, valid_port="valid_in", reset_port="rst")
     res = steps.run_pnr(syn.netlist, "bench_top", out,
-                        steps.PnrOptions(clock_ns=args.clock_ns, utilization=args.utilization),
+                        steps.PnrOptions(clock_ns=args.clock_ns, utilization=args.utilization,
+                                         placer=args.placer),
                         stimulus=stim)
     m = res.metrics
     print(f"design: {args.copies} x pnr_mac = {m['cells']} cells, {m['cellarea']:.0f} um^2 cells, "

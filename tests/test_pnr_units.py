@@ -10,6 +10,7 @@ import pytest
 from fixyasic.pnr import config, defio, floorplan, lef, spef, sta
 from fixyasic.pnr.netlist import Instance, Netlist
 from fixyasic.pnr.steps import PnrOptions, judge
+from fixyasic.toolcheck import require
 
 DATA = Path(__file__).parent / "data"
 
@@ -70,6 +71,16 @@ def test_floorplan_and_coloquinte_placement_legal(mac_netlist):
     a, b = mac_netlist.instances[0].name, mac_netlist.instances[1].name
     bad[b] = bad[a]
     assert any("overlap" in p for p in check_legal(mac_netlist, fp, bad))
+
+
+def test_graywolf_placement_legal(mac_netlist, tmp_path):
+    require("graywolf")
+    from fixyasic.pnr.place_coloquinte import check_legal
+    from fixyasic.pnr.place_graywolf import place_graywolf
+    fp = floorplan.make_floorplan(mac_netlist, 0.5)
+    res = place_graywolf(mac_netlist, fp, tmp_path / "gw")
+    assert check_legal(mac_netlist, fp, res.placement) == []
+    assert res.placer == "graywolf" and res.hpwl_um > 0
 
 
 ROUTED = """VERSION 5.8 ;

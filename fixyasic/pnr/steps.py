@@ -75,7 +75,8 @@ def step_place(top: str, run_dir: Path, opt: PnrOptions) -> dict:
         if opt.placer == "coloquinte":
             res = pc.place_coloquinte(nl, fp, effort=opt.effort, pad_sites=opt.pad_sites)
         elif opt.placer == "graywolf":
-            raise InputError("the graywolf placer is not wired in yet (issue 6); use coloquinte")
+            from .place_graywolf import place_graywolf
+            res = place_graywolf(nl, fp, Path(run_dir) / "graywolf", pad_sites=opt.pad_sites)
         else:
             raise InputError(f"unknown placer '{opt.placer}' (coloquinte or graywolf)")
     problems = pc.check_legal(nl, fp, res.placement)
