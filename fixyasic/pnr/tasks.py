@@ -19,6 +19,31 @@ from . import steps
 _FILES = ("vg", "fp.json", "placed.def", "router.def", "def", "spef")
 
 
+# tested versions: qrouter 1.4 (Tcl build), OpenSTA 2.0 (2019), Icarus 11/12
+_VERSION_ARGS = {"qrouter": (["-nog", "-noc", "-h"], r"version\s+(\d+)\.(\d+)", (1, 4)),
+                 "sta": (["-version"], r"(\d+)\.(\d+)", (2, 0)),
+                 "iverilog": (["-V"], r"version\s+(\d+)\.(\d+)", (10, 3))}
+
+
+def check_version(exe: str) -> str:
+    """The tool's version; RuntimeError if older than the one these tasks were built against."""
+    import re
+    import subprocess
+    if exe not in _VERSION_ARGS:
+        return ""
+    args, pattern, minimum = _VERSION_ARGS[exe]
+    proc = subprocess.run([exe, *args], capture_output=True, text=True, timeout=30,
+                          stdin=subprocess.DEVNULL)
+    m = re.search(pattern, proc.stdout + proc.stderr)
+    if m is None:
+        raise RuntimeError(f"cannot tell the version of {exe}")
+    ver = tuple(int(g) for g in m.groups())
+    if ver < minimum:
+        raise RuntimeError(f"{exe} {'.'.join(map(str, ver))} is older than "
+                           f"{'.'.join(map(str, minimum))}")
+    return ".".join(map(str, ver))
+
+
 class _PnrTask(Task):
     STEP = ""
     NEEDS: tuple[str, ...] = ()     # executables checked at setup
@@ -46,6 +71,7 @@ class _PnrTask(Task):
                 require(exe)
             except ToolError as exc:
                 raise RuntimeError(str(exc)) from None
+            check_version(exe)
         top = self.design_topmodule
         for ext in self.CONSUMES:
             self.add_input_file(file=f"{top}.{ext}")
