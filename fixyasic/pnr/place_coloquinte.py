@@ -23,7 +23,8 @@ class PlaceResult:
     placer: str
 
 
-def place_coloquinte(nl: Netlist, fp: Floorplan, effort: int = 3, pad_sites: int = 1) -> PlaceResult:
+def place_coloquinte(nl: Netlist, fp: Floorplan, effort: int = 3, pad_sites: int = 1,
+                     spread_density: float | None = None) -> PlaceResult:
     """Place `nl` in `fp`'s rows. Each cell is widened by `pad_sites` empty sites (half on each side)
     so that qrouter finds a free on-grid tap on every li1 pin: with abutted neighbours the li1
     spacing rule hides the taps of pins near the cell edge."""
@@ -99,6 +100,9 @@ def place_coloquinte(nl: Netlist, fp: Floorplan, effort: int = 3, pad_sites: int
     circ.rows = rows
     circ.cell_row_polarity = [cq.CellRowPolarity.SAME] * n
     circ.check()
+    if spread_density:
+        # widen cells so they fill the rows to this density: spreads them evenly (less congestion)
+        circ.expand_cells_to_density(spread_density)
     params = cq.ColoquinteParameters(effort)
     circ.place_global(params)
     circ.legalize(params)
