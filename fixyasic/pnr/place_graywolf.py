@@ -1,7 +1,8 @@
 """Placement with graywolf (Debian; qflow's TimberWolf), for comparison with coloquinte.
 
 The netlist goes to BLIF, qflow's blif2cel.tcl makes the .cel from the LEF, graywolf places with
-a sky130hd .par (row separation 0.5 as in the hand-run qflow set-up). graywolf builds its own rows,
+a sky130hd .par (row separation 0.5 as in the hand-run qflow set-up; graywolf's own global
+routing is off: it crashed with heap corruption on ~2k cells and its feedthroughs are unused). graywolf builds its own rows,
 so its result is mapped onto the floorplan's rows: cells are dealt to rows in graywolf's y order
 (filling each row to the same share of its free width), then legalized left to right in
 graywolf's x order around the fixed tap cells."""
@@ -71,7 +72,7 @@ ENDRULES
 TWMC*chip.aspect.ratio : 1.0
 
 TWSC*feedThruWidth    : 92 layer 1
-TWSC*do.global.route  : on
+TWSC*do.global.route  : off
 TWSC*ignore_feeds     : true
 TWSC*call_row_evener  : true
 TWSC*even_rows_maximally : true
