@@ -2,8 +2,9 @@
 
 The netlist goes to BLIF, qflow's blif2cel.tcl makes the .cel from the LEF, graywolf places with
 a sky130hd .par (row separation 0.5 as in the hand-run qflow set-up; graywolf's own global
-routing is off: it crashed with heap corruption on ~2k cells and its feedthroughs are unused). graywolf builds its own rows,
-so its result is mapped onto the floorplan's rows: cells are dealt to rows in graywolf's y order
+routing is off: it crashed with heap corruption on ~2k cells and its feedthroughs are unused).
+graywolf builds its own rows, so its result is mapped onto the floorplan's rows: cells are dealt
+to rows in graywolf's y order
 (filling each row to the same share of its free width), then legalized left to right in
 graywolf's x order around the fixed tap cells."""
 
