@@ -9,16 +9,23 @@ from ..synthetic import random_layer
 
 
 def default_shaped_network(seed: int = 0, sparsity: float = 0.3) -> FixedNetwork:
-    """Random weights with the shape of the training side's ``default`` preset at K=5
-    (conv3x3 1->8 stride 2, dw 8 s1, pw 8->16, dw 16 s2, pw 16->32); a stand-in until a
-    trained extractor is available."""
+    """Random weights with the shape of the training side's ``default`` preset at its default
+    K (read from fixyasic.train when present); a stand-in when no trained extractor is at hand."""
+    try:
+        from ..train.model import get_preset
+
+        p = get_preset("default")
+        (stem_c, stem_s), blocks, k = p.stem, p.blocks, p.default_k
+    except ImportError:  # training side absent: its original default, K=5
+        (stem_c, stem_s), blocks, k = (8, 2), ((16, 1), (32, 2)), 5
     rng = np.random.default_rng(seed)
-    layers = [random_layer(rng, "conv0", "conv", 1, 8, stride=2, sparsity=sparsity),
-              random_layer(rng, "dw1", "dwconv", 8, 8, stride=1, sparsity=sparsity),
-              random_layer(rng, "pw1", "pwconv", 8, 16, sparsity=sparsity),
-              random_layer(rng, "dw2", "dwconv", 16, 16, stride=2, sparsity=sparsity),
-              random_layer(rng, "pw2", "pwconv", 16, 32, sparsity=sparsity)]
-    net = FixedNetwork(input_shape=(1, 28, 28), input_frac_bits=7, layers=layers,
+    layers = [random_layer(rng, "conv0", "conv", 1, stem_c, stride=stem_s, sparsity=sparsity)]
+    c = stem_c
+    for i, (cout, stride) in enumerate(blocks, start=1):
+        layers.append(random_layer(rng, f"dw{i}", "dwconv", c, c, stride=stride, sparsity=sparsity))
+        layers.append(random_layer(rng, f"pw{i}", "pwconv", c, cout, sparsity=sparsity))
+        c = cout
+    net = FixedNetwork(input_shape=(1, 28, 28), input_frac_bits=7, layers=layers[:k],
                        meta={"source": "synthetic-default-shape", "seed": seed})
     net.validate()
     return net
