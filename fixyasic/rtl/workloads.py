@@ -40,7 +40,8 @@ def default_extractor(allow_training: bool = True) -> tuple[FixedNetwork, str]:
         return default_shaped_network(), "random weights, default-preset shape (training helper absent)"
     if not allow_training:
         return default_shaped_network(), "random weights, default-preset shape"
-    return pretrained_fixed_network("default"), "pretrained 'default' preset (Fashion-MNIST), K=5"
+    net = pretrained_fixed_network("default")
+    return net, f"pretrained 'default' preset (Fashion-MNIST), K={len(net.layers)}"
 
 
 def fashion_codes(net: FixedNetwork, n: int, offset: int = 0) -> np.ndarray:
