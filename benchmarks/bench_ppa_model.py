@@ -2,8 +2,8 @@
 
     python benchmarks/bench_ppa_model.py [--work build/ppa] [--only NAME,...] [--fit-only]
 
-Designs: the trained tiny preset at K=1..5, and synthetic networks of other widths whose
-weights follow the trained weight histogram. Each point: synthesis + gate-level sim on
+Designs: the trained tiny preset at K=1..5, synthetic networks of other widths whose
+weights follow the trained weight histogram, and baseline PE arrays running tiny K=2. Each point: synthesis + gate-level sim on
 Fashion-MNIST + OpenSTA activity power (see fixyasic/report/calibrate.py). Points already in
 the file are kept unless named in --only. Held-out designs are marked in DESIGNS.
 """
@@ -25,6 +25,9 @@ DESIGNS = [
     ("syn_s6_b12", ("syn", 6, ((12, 1),)), True),
     ("syn_s4_b8_16", ("syn", 4, ((8, 2), (16, 1))), False),
 ]
+# baseline PE arrays (rows, cols) running the trained tiny K=2 network, buffers from config_for
+BASELINES = [((1, 1), False), ((2, 2), False), ((1, 2), True), ((4, 1), False), ((3, 1), False),
+             ((1, 4), False), ((2, 1), True)]
 
 
 def build(spec):
@@ -55,9 +58,18 @@ def main() -> None:
         pts = {}
     if not a.fit_only:
         todo = [d for d in DESIGNS if (d[0] in only) or (not only and d[0] not in pts)]
+        todo += [(f"base_{r}x{c}", ("base", r, c), held) for (r, c), held in BASELINES
+                 if (f"base_{r}x{c}" in only) or (not only and f"base_{r}x{c}" not in pts)]
         for name, spec, held in tqdm(todo, desc="ppa points"):
             t0 = time.time()
-            p = cal.measure_ffe(build(spec), name, Path(a.work) / name, clock_ns=a.clock_ns)
+            if spec[0] == "base":
+                from fixyasic.baseline.sizing import config_for
+                from fixyasic.train.pretrained import pretrained_fixed_network
+                net = pretrained_fixed_network("tiny", 2)
+                p = cal.measure_baseline(config_for(net, spec[1], spec[2]), net, name, Path(a.work) / name,
+                                         clock_ns=a.clock_ns)
+            else:
+                p = cal.measure_ffe(build(spec), name, Path(a.work) / name, clock_ns=a.clock_ns)
             p["heldout"] = held
             pts[name] = p
             cal.save_points(list(pts.values()))  # after each point: a crash keeps the others

@@ -17,10 +17,14 @@ def test_fit_reproduces_cached_points_within_reported_error():
     df = cal.load_points()
     assert len(df) >= 8 and df["heldout"].sum() >= 2
     models = cal.fit_models(df)
-    ffe = df[df["kind"] == "ffe"]
-    for target, m in models.items():
-        assert m.heldout_error["n"] >= 2 and np.isfinite(m.heldout_error["mape"])
-        train = ffe[~ffe["heldout"].astype(bool)]
+    assert set(models) == {"area_um2", "power_mw", "baseline_power_mw"}
+    for name, m in models.items():
+        kind = "baseline" if name.startswith("baseline") else "ffe"
+        target = "power_mw" if kind == "baseline" else name
+        rows = df[df["kind"] == kind]
+        assert m.heldout_error["n"] >= (1 if kind == "baseline" else 2)
+        assert np.isfinite(m.heldout_error["mape"])
+        train = rows[~rows["heldout"].astype(bool)]
         ape = np.abs(m.predict(train) - train[target]) / train[target]
         assert ape.max() <= m.train_error["max_ape"] + 1e-9
         assert all(c >= 0 for c in m.costs.values())
@@ -75,7 +79,7 @@ def test_new_design_measured_end_to_end_vs_model(tmp_path):
     p = cal.measure_ffe(net, "probe", tmp_path, clock_ns=20.0, images=1)
     models = cal.fit_models(cal.load_points())
     x = pd.DataFrame([p])
-    errs = {t: abs(float(models[t].predict(x)[0]) / p[t] - 1) for t in models}
+    errs = {t: abs(float(models[t].predict(x)[0]) / p[t] - 1) for t in cal.FFE_TARGETS}
     print(f"probe measured area {p['area_um2']:.0f} um^2, power {p['power_mw']:.3f} mW in "
           f"{time.time() - t0:.0f} s; model error {errs}")
     assert p["annotated_nets"] == p["total_nets"]

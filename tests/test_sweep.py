@@ -25,6 +25,7 @@ def test_ffe_cost_grows_with_k(table):
     sized = t.dropna(subset=["baseline_area_um2"])
     assert len(sized) and (abs(sized["baseline_area_um2"] / sized["ffe_area_um2"] - 1) <= 0.10).all()
     assert (sized["baseline_cycles"] > sized["ffe_cycles"]).all()
+    assert (sized["baseline_power_mw"] > 0).all() and (sized["baseline_tops_per_w"] > 0).all()
     assert t["accuracy"].isna().all() and "NaN" in info["accuracy"]
 
 

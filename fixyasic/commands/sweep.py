@@ -25,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
         print(m.describe(), f"(training: mean {m.train_error['mape']:.1%}, max {m.train_error['max_ape']:.1%})")
     print(f"clock {info['clock_ns']} ns; ops = {info['ops']}; {info['accuracy']}; {info['baseline_power']}")
     cols = ["preset", "k", "ffe_area_um2", "ffe_power_mw", "ffe_tops_per_w", "baseline_area_um2",
-            "baseline_cycles", "accuracy"]
+            "baseline_cycles", "baseline_power_mw", "baseline_tops_per_w", "accuracy"]
     print(table[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     print("wrote " + ", ".join(str(p) for p in files.values()))
     return 0

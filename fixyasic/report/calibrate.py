@@ -165,16 +165,80 @@ def load_points(path: str | os.PathLike = POINTS_FILE) -> pd.DataFrame:
     missing = [c for c in REQUIRED if c not in df.columns]
     if missing:
         raise InputError(f"{path}: points lack columns {missing}")
-    bad = df[list(FFE_FEATURES + list(FFE_TARGETS))].apply(pd.to_numeric, errors="coerce")
-    if bad.isna().any().any() or (bad[list(FFE_TARGETS)] <= 0).any().any():
-        raise InputError(f"{path}: features/targets must be numbers and targets positive")
-    df[bad.columns] = bad
+    bkind = df["kind"] == "baseline"
+    for mask, cols in ((~bkind, FFE_FEATURES), (bkind, BASELINE_FEATURES)):
+        if not mask.any():
+            continue
+        lack = [c for c in cols if c not in df.columns]
+        if lack:
+            raise InputError(f"{path}: points lack columns {lack}")
+        num = df.loc[mask, cols + list(FFE_TARGETS)].apply(pd.to_numeric, errors="coerce")
+        if num.isna().any().any() or (num[list(FFE_TARGETS)] <= 0).any().any():
+            raise InputError(f"{path}: features/targets must be numbers and targets positive")
+    for c in set(FFE_FEATURES + BASELINE_FEATURES + list(FFE_TARGETS)) & set(df.columns):
+        df[c] = pd.to_numeric(df[c], errors="coerce")
     return df
 
 
 def fit_models(df: pd.DataFrame, features: list[str] | None = None) -> dict[str, PPAModel]:
-    """Area and power models of the fixed extractor; rows with heldout=True are kept out."""
+    """Area and power models of the fixed extractor, and the baseline's power model when there
+    are enough baseline points (its area model is fixyasic.baseline.area's) (relative-error NNLS); rows with heldout=True
+    are kept out of the fit and give the held-out error."""
     feats = features or FFE_FEATURES
     ffe = df[df["kind"] == "ffe"].reset_index(drop=True)
     held = ffe["heldout"].astype(bool)
-    return {t: fit(ffe, t, feats, heldout=held) for t in FFE_TARGETS}
+    models = {t: fit(ffe, t, feats, heldout=held, relative=True) for t in FFE_TARGETS}
+    base = df[df["kind"] == "baseline"].reset_index(drop=True)
+    bheld = base["heldout"].astype(bool) if len(base) else None
+    if len(base) and (~bheld).sum() >= len(BASELINE_FEATURES) + 1:
+        models["baseline_power_mw"] = fit(base, "power_mw", BASELINE_FEATURES, heldout=bheld, relative=True)
+        models["baseline_power_mw"].target = "baseline_power_mw"
+    return models
+
+
+# ----------------------------------------------------------------------------- baseline
+BASELINE_FEATURES = ["pes", "buffer_bits"]
+
+
+def baseline_features(cfg) -> dict[str, float]:
+    return {"pes": float(cfg.pes), "buffer_bits": float(cfg.buffer_bits), "cols": float(cfg.cols)}
+
+
+def measure_baseline(cfg, net: FixedNetwork, name: str, work: str | os.PathLike, clock_ns: float = 20.0,
+                     images: int = 1) -> dict[str, Any]:
+    """Baseline config -> synthesis -> gate-level sim of its program on real images (trace
+    starts after the one-time weight preload) -> OpenSTA activity power."""
+    from .. import gatesim
+    from ..baseline import compile_network
+    from ..baseline.area import synth_area
+    from ..baseline.rtl import TOP
+    from ..pdk import sky130hd
+    from ..pipeline import Chain, ChainConfig
+    from ..sta import read_vcd_activity, run_sta
+
+    work = Path(work).resolve()
+    t0 = time.time()
+    syn = synth_area(cfg, work, clock_ns=clock_ns)
+    prog = compile_network(net, cfg)
+    chain = Chain(work / "chain", ChainConfig(power_images=images, clock_ns=clock_ns))
+    chain._net = net
+    stim = chain.baseline_stimulus(prog, work / "activity")
+    simdir = work / "activity"
+    vvp = gatesim.compile_sim([stim.testbench, Path(syn.netlist).resolve()], "tb", simdir / "activity.vvp")
+    vcd = simdir / "activity.vcd"
+    gatesim.run_sim(vvp, args=[f"+vcd={vcd}"], cwd=simdir, timeout=3600)
+    na = read_vcd_activity(vcd, "tb.dut", clock_ns)
+    vcd.unlink()
+    sta = run_sta(syn.netlist, TOP, sky130hd().liberty("tt"), work / "sta", period_ns=clock_ns, activity=na)
+    p = sta.power_activity
+    return {"name": name, "kind": "baseline", **baseline_features(cfg), "config": cfg.as_dict(),
+            "area_um2": syn.cellarea, "cells": syn.cells, "power_mw": p.total_w * 1e3,
+            "leakage_mw": p.leakage_w * 1e3,
+            "power_vectorless_mw": sta.power_vectorless.total_w * 1e3 if sta.power_vectorless else None,
+            "clock_ns": clock_ns, "fmax_mhz": sta.fmax_mhz, "cycles_per_inference": prog.cycles(),
+            "annotated_nets": sta.annotated_nets, "total_nets": sta.total_nets,
+            "provenance": {"area": "fixyasic.synth.synthesize (SiliconCompiler/yosys, sky130hd tt), cell area",
+                           "power": f"OpenSTA 2019 post-synthesis (no SPEF), activity from iverilog gate-level "
+                                    f"sim of {stim.source}, clock {clock_ns} ns",
+                           "weights_sha256": net.digest()[:16], "seconds": round(time.time() - t0, 1),
+                           "date": datetime.now(timezone.utc).isoformat(timespec="seconds")}}

@@ -64,8 +64,10 @@ def _errors(pred: np.ndarray, true: np.ndarray) -> dict[str, float]:
 
 
 def fit(df: pd.DataFrame, target: str, features: list[str], heldout: pd.Series | None = None,
-        intercept: bool = True) -> PPAModel:
-    """Non-negative least squares on the rows not marked held out; errors on both sets."""
+        intercept: bool = True, relative: bool = False) -> PPAModel:
+    """Non-negative least squares on the rows not marked held out; errors on both sets.
+    relative=True minimizes relative instead of absolute error (small designs count as much
+    as large ones)."""
     if target not in df.columns:
         raise InputError(f"no column '{target}' to fit")
     heldout = pd.Series(False, index=df.index) if heldout is None else heldout.astype(bool)
@@ -78,7 +80,9 @@ def fit(df: pd.DataFrame, target: str, features: list[str], heldout: pd.Series |
         x = np.hstack([x, np.ones((len(x), 1))])
     # scale columns so NNLS is well conditioned whatever the units
     norm = np.maximum(np.abs(x).max(axis=0), 1e-12)
-    coef, _ = nnls(x / norm, train[target].to_numpy(dtype=float))
+    y = train[target].to_numpy(dtype=float)
+    w = 1.0 / np.maximum(np.abs(y), 1e-12) if relative else np.ones_like(y)
+    coef, _ = nnls(x / norm * w[:, None], y * w)
     coef = coef / norm
     model = PPAModel(target=target, features=list(features),
                      costs={f: float(c) for f, c in zip(features, coef)},

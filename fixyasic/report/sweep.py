@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from .calibrate import ffe_features, fit_models, load_points
+from .calibrate import baseline_features, ffe_features, fit_models, load_points
 from .efficiency import OPS_DEFINITION
 
 ACC_COLUMNS = ("dataset", "k", "acc_fixed", "acc_full")
@@ -103,12 +103,16 @@ def sweep(points: str | os.PathLike | None = None, accuracy: str | os.PathLike |
                 base_label = cfg.label()
             except InputError as exc:  # FFE smaller than the smallest baseline that runs the net
                 cfg, barea, bcyc, base_label = None, math.nan, math.nan, f"none ({exc})"
+            bpower = btops_w = math.nan
+            if cfg is not None and "baseline_power_mw" in models:
+                bpower = float(models["baseline_power_mw"].predict(pd.DataFrame([baseline_features(cfg)]))[0])
+                btops_w = ops * f_hz / bcyc / 1e12 / (bpower * 1e-3)
             row = {"preset": preset, "k": k, "weights": origin, **{f: feats[f] for f in
                    ("adder_bits", "register_bits", "nonzero_weights")},
                    "ops_per_inference": ops, "ffe_area_um2": area, "ffe_power_mw": power,
                    "ffe_cycles": h * w, "ffe_tops_per_w": ffe_tops_w,
                    "baseline": base_label, "baseline_area_um2": barea, "baseline_cycles": bcyc,
-                   "baseline_power_mw": math.nan, "baseline_tops_per_w": math.nan,
+                   "baseline_power_mw": bpower, "baseline_tops_per_w": btops_w,
                    "accuracy": math.nan, "acc_full": math.nan}
             if acc is not None and k in acc.index:
                 row["accuracy"] = float(acc.loc[k, "acc_fixed"])
@@ -119,7 +123,8 @@ def sweep(points: str | os.PathLike | None = None, accuracy: str | os.PathLike |
     out["series"] = "FFE " + out["preset"]
     return out, {"models": models, "clock_ns": clock, "ops": OPS_DEFINITION,
                  "accuracy": "joined" if acc is not None else "no accuracy table given: accuracy is NaN",
-                 "baseline_power": "no calibrated baseline power points yet: baseline power/TOPS/W NaN"}
+                 "baseline_power": ("baseline power from its fitted model" if "baseline_power_mw" in models
+                                    else "too few baseline power points: baseline power/TOPS/W NaN")}
 
 
 def write_sweep(table: pd.DataFrame, out_dir: str | os.PathLike) -> dict[str, Path]:
@@ -150,11 +155,13 @@ def _plots_only_tradeoff(inp, out: Path) -> dict[str, Path]:
 
     sw = inp.sweep
     fig, ax = plt.subplots(figsize=(5, 3.5))
-    for label, g in sw.groupby("series"):
+    base = sw.assign(tops_per_w=sw["baseline_tops_per_w"], series="iso-area baseline " + sw["preset"])
+    for label, g in pd.concat([sw, base.dropna(subset=["tops_per_w"])]).groupby("series"):
         ax.plot(g["tops_per_w"], g["accuracy"], "o-", label=str(label))
         for _, r in g.iterrows():
             ax.annotate(f"K={int(r['k'])}", (r["tops_per_w"], r["accuracy"]), fontsize=7)
-    ax.set_xlabel("TOPS/W (model, sky130)")
+    ax.set_xscale("log")
+    ax.set_xlabel("TOPS/W (model, sky130, log)")
     ax.set_ylabel("accuracy (%)")
     ax.legend(fontsize=8)
     fig.tight_layout()
