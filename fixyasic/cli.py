@@ -56,6 +56,13 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"fixyasic: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:
+        # a path the user gave that cannot be created or written: one line, not a traceback
+        if args.debug or os.environ.get("FIXYASIC_DEBUG"):
+            raise
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"fixyasic: error: cannot access{where}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("fixyasic: interrupted", file=sys.stderr)
         return 130

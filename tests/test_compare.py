@@ -85,3 +85,11 @@ def test_directions():
     assert direction("ffe.tops_per_w") == 1
     assert direction("baseline.power_mw") == -1
     assert direction("ffe.clock_mhz") == 0
+
+
+def test_unwritable_csv_path_is_one_line_error(tmp_path):
+    a = make_run(tmp_path / "a", BASE)
+    (tmp_path / "afile").write_text("x")
+    r = cli(a, a, "--csv", tmp_path / "afile" / "out.csv")
+    assert r.returncode == 2
+    assert r.stderr.startswith("fixyasic: error: cannot access") and len(r.stderr.strip().splitlines()) == 1

@@ -143,6 +143,13 @@ def run_sta(netlist_v: Path, nl: Netlist, workdir: Path, clock_ns: float,
     drivers = driver_pins(nl)
     n_annot = 0
     if activity:
+        # Every pin of the net gets the activity: this OpenSTA computes a cell's internal power
+        # from its own input pins' activity, so annotating drivers alone leaves the loads on
+        # vectorless propagated values (checked on a MAC netlist: load power did not move).
+        loads: dict[str, list[str]] = {}
+        for inst in nl.instances:
+            for pin, net in inst.conns.items():
+                loads.setdefault(net, []).append(f"{inst.name}/{pin}")
         for net, (act, duty) in activity.items():
             if net == clk or net not in drivers:
                 continue
@@ -150,11 +157,11 @@ def run_sta(netlist_v: Path, nl: Netlist, workdir: Path, clock_ns: float,
             duty = min(max(duty, 0.0), 1.0)
             # set_power_activity -pins is broken in this build (calls a missing get_pins_error);
             # the underlying commands take the same units (toggles per clock period, duty)
-            if "/" in drv:
-                T.append(f"sta::set_power_pin_activity [sta::find_pin {_tcl(drv)}] {act:.6g} {duty:.6g}")
-            else:
+            if "/" not in drv:
                 T.append(f"sta::set_power_input_port_activity [lindex [get_ports {_tcl(drv)}] 0] "
                          f"{act:.6g} {duty:.6g}")
+            for pin in loads.get(net, []):
+                T.append(f"sta::set_power_pin_activity [sta::find_pin {_tcl(pin)}] {act:.6g} {duty:.6g}")
             n_annot += 1
         T += ["puts \"FX_POWER annotated\"", "report_power -digits 6"]
     T.append("exit")
