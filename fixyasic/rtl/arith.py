@@ -92,9 +92,14 @@ class Datapath:
         return s
 
     def _reg(self, s: Sig) -> Sig:
+        # a signal left unpaired in several outputs' trees is registered once and shared
+        regs = self.__dict__.setdefault("_regs", {})
+        if s.name in regs:
+            return regs[s.name]
         r = Sig(s.name + "_q", s.lo, s.hi)
         self.mb.reg(r.name, r.width, signed=not r.unsigned)
         self.mb.clocked([self.mb.when(ident(self.enable), [self.mb.nb(r.name, ident(s.name))])])
+        regs[s.name] = r
         return r
 
     # ------------------------------------------------------------ products

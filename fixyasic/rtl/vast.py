@@ -58,6 +58,8 @@ def as_signed(expr: A.Node) -> A.Node:
 
 
 def psel(name: str, msb: int, lsb: int) -> A.Node:
+    if lsb > msb:  # every bit shifted out (a value whose interval is [0, 0])
+        return A.IntConst("1'b0")
     if msb == lsb:
         return A.Pointer(ident(name), A.IntConst(str(msb)))
     return A.Partselect(ident(name), A.IntConst(str(msb)), A.IntConst(str(lsb)))
@@ -87,7 +89,7 @@ class ModuleBuilder:
     # nets
     def wire(self, name: str, n: int, signed: bool = True, expr: A.Node | None = None) -> str:
         # signed values keep an explicit range even at 1 bit, so bit selects stay legal
-        self.items.append(A.Decl([A.Wire(name, width=width(n) if (n > 1 or signed) else None,
+        self.items.append(A.Decl([A.Wire(name, width=width(n),
                                          signed=signed)]))
         self.widths[name] = n
         if expr is not None:
@@ -96,7 +98,7 @@ class ModuleBuilder:
 
     def reg(self, name: str, n: int, signed: bool = False, depth: int | None = None) -> str:
         dims = A.Dimensions([A.Length(A.IntConst("0"), A.IntConst(str(depth - 1)))]) if depth else None
-        self.items.append(A.Decl([A.Reg(name, width=width(n) if (n > 1 or signed) else None, signed=signed,
+        self.items.append(A.Decl([A.Reg(name, width=width(n), signed=signed,
                                         dimensions=dims)]))
         self.widths[name] = n
         return name
