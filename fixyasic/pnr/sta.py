@@ -6,7 +6,6 @@ read_vcd, so switching activity is given per driver pin with set_power_activity.
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import time
@@ -14,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError, ToolError
+from ..sta.opensta import PowerResult, sta_liberty
 from ..toolcheck import require
 from .config import plain_liberty, pdk_files
 from .lef import macros_cached
@@ -24,40 +24,11 @@ DEFAULT_INPUT_ACTIVITY = 0.1  # OpenSTA's own vectorless default for primary inp
 
 def fixed_liberty(corner: str = "tt") -> Path:
     """The corner's liberty with default_operating_conditions moved after its group (cached)."""
-    src = plain_liberty(corner)
-    dst = src.with_name(src.stem + ".sta2019.lib")
-    if dst.exists() and dst.stat().st_mtime >= src.stat().st_mtime:
-        return dst
-    text = src.read_text()
-    m = re.search(r"^\s*default_operating_conditions\s*:\s*\"?([\w.]+)\"?\s*;\s*\n", text, re.M)
-    if m:
-        name = m.group(1)
-        text = text[:m.start()] + text[m.end():]
-        g = re.search(r"operating_conditions\s*\(\s*\"?%s\"?\s*\)\s*\{" % re.escape(name), text)
-        if g is None:
-            raise InputError(f"{src}: no operating_conditions group '{name}'")
-        depth, i = 0, g.end() - 1
-        while True:
-            if text[i] == "{":
-                depth += 1
-            elif text[i] == "}":
-                depth -= 1
-                if depth == 0:
-                    break
-            i += 1
-        text = text[:i + 1] + f"\n    default_operating_conditions : \"{name}\" ;" + text[i + 1:]
-    tmp = dst.with_suffix(f".tmp{os.getpid()}")
-    tmp.write_text(text)
-    tmp.replace(dst)
-    return dst
+    return sta_liberty(plain_liberty(corner))
 
 
-@dataclass
-class PowerNumbers:
-    internal_w: float
-    switching_w: float
-    leakage_w: float
-    total_w: float
+# one power record for both OpenSTA entry points (fixyasic.sta and this P&R step)
+PowerNumbers = PowerResult
 
 
 @dataclass
