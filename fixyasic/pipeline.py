@@ -216,20 +216,18 @@ class Chain:
 
     def ffe_stimulus(self, net: FixedNetwork):
         from .power.stimulus import Stimulus
+        from .rtl.cosim import pack_pixels
 
         codes = net.quantize_input(self._images(self.cfg.power_images, offset=100))
         n, c, h, w = codes.shape
-        pix = (codes & 0xFF).transpose(0, 2, 3, 1).reshape(-1, c)
-        data = np.zeros(len(pix), dtype=np.int64)
-        for ch in range(c):
-            data |= pix[:, ch].astype(np.int64) << (8 * ch)
+        data = np.array([int(word, 16) for word in pack_pixels(codes)], dtype=np.int64)
         flush = h * w  # keep ready high while the last outputs drain
         data = np.concatenate([data, np.zeros(flush, dtype=np.int64)])
         valid = np.concatenate([np.ones(n * h * w, dtype=np.int64), np.zeros(flush, dtype=np.int64)])
         return Stimulus(vectors={"in_data": data, "in_valid": valid, "out_ready": np.ones_like(valid)},
                         reset_port="rst", source=f"fashion_mnist test[100:{100 + n}] streamed")
 
-    def baseline_stimulus(self, prog, work: Path):
+    def baseline_stimulus(self, net: FixedNetwork, prog, work: Path):
         """The baseline's own program-driven testbench, dumping the design once weights are loaded."""
         import re
 
@@ -238,7 +236,7 @@ class Chain:
 
         work = Path(work).resolve()
         work.mkdir(parents=True, exist_ok=True)
-        codes = self._net.quantize_input(self._images(self.cfg.power_images, offset=100))
+        codes = net.quantize_input(self._images(self.cfg.power_images, offset=100))
         tb = write_bench(prog, codes, work)[-1]
         text = tb.read_text()
         text = re.sub(r"\bmodule fxb_tb;", "module tb;", text)
@@ -271,7 +269,7 @@ class Chain:
     def run(self) -> RunStatus:
         t0 = time.time()
         try:
-            net = self._net = self._stage("train", self.train)
+            net = self._stage("train", self.train)
             design, cos = self._stage("rtl", lambda: self.rtl(net))
             synth = self._stage("ffe_synth", lambda: self.synth_ffe(design))
             self._stage("ffe_gate_cosim", lambda: self.ffe_gate_cosim(net, synth))
@@ -281,7 +279,7 @@ class Chain:
                                                                 self.ffe_stimulus(net)))
             bsyn = size.synth
             base = self._stage("pnr_baseline", lambda: self.implement(
-                "baseline", bsyn.netlist, bsyn.top, self.baseline_stimulus(prog, self.dir / "baseline_activity")))
+                "baseline", bsyn.netlist, bsyn.top, self.baseline_stimulus(net, prog, self.dir / "baseline_activity")))
             ops = 2 * net.macs_per_inference()
             h, w = net.input_shape[1:]
             # streaming: one input pixel per clock; measured cycles/image include frame gaps

@@ -76,7 +76,8 @@ def _diagnose(build_dir: Path, top: str, failure: str) -> Exception:
     return FlowError(f"SiliconCompiler synthesis failed: {failure} (logs under {build_dir})")
 
 
-def _collect_metrics(run, step: str, index: str) -> dict:
+def collect_metrics(run, step: str, index: str) -> dict:
+    """Every metric SiliconCompiler recorded for one node of a run."""
     metrics = {}
     for name in run.getkeys("metric"):
         try:
@@ -119,7 +120,7 @@ def synthesize(sources: Iterable[str | Path], top: str, clock_ns: float = 10.0,
             raise ToolError(f"SiliconCompiler could not find a tool: {exc}") from None
         raise
 
-    metrics = _collect_metrics(run, SYN_STEP, SYN_INDEX)
+    metrics = collect_metrics(run, SYN_STEP, SYN_INDEX)
     if "cellarea" not in metrics or "cells" not in metrics:
         raise FlowError(f"synthesis of '{top}' recorded no cellarea/cells metric "
                         f"(see {_node_dir(build_dir, top, SYN_STEP)})")

@@ -33,15 +33,10 @@ def _schema_metrics(run) -> dict:
     for want of OpenROAD)."""
     out: dict = {}
     flow = run.get("option", "flow")
-    for name in run.getkeys("metric"):
-        for step in run.getkeys("flowgraph", flow):
-            for index in run.getkeys("flowgraph", flow, step):
-                try:
-                    v = run.get("metric", name, step=step, index=index)
-                except Exception:
-                    continue
-                if v is not None:
-                    out[name] = v
+    from ..synth import collect_metrics
+    for step in run.getkeys("flowgraph", flow):
+        for index in run.getkeys("flowgraph", flow, step):
+            out.update(collect_metrics(run, step, index))
     # the names run status looks for
     if "drvs" in out:
         out.setdefault("unrouted_nets", 0)

@@ -221,8 +221,7 @@ def measure_baseline(cfg, net: FixedNetwork, name: str, work: str | os.PathLike,
     syn = synth_area(cfg, work, clock_ns=clock_ns)
     prog = compile_network(net, cfg)
     chain = Chain(work / "chain", ChainConfig(power_images=images, clock_ns=clock_ns))
-    chain._net = net
-    stim = chain.baseline_stimulus(prog, work / "activity")
+    stim = chain.baseline_stimulus(net, prog, work / "activity")
     simdir = work / "activity"
     vvp = gatesim.compile_sim([stim.testbench, Path(syn.netlist).resolve()], "tb", simdir / "activity.vvp")
     vcd = simdir / "activity.vcd"
