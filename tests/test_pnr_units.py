@@ -83,6 +83,44 @@ def test_graywolf_placement_legal(mac_netlist, tmp_path):
     assert res.placer == "graywolf" and res.hpwl_um > 0
 
 
+def test_buffer_trees_balanced_legal_and_functionally_transparent(mac_netlist):
+    """A clock tree and data fanout trees on the placed MAC: every clock sink sits behind the
+    same number of buffers, no net drives more than the limit, the placement stays legal and
+    every original load is still reached from its original driver through buffers only."""
+    import copy
+    from fixyasic.pnr.buffertree import buffer_trees
+    from fixyasic.pnr.place_coloquinte import check_legal, place_coloquinte
+    nl = copy.deepcopy(mac_netlist)
+    fp = floorplan.make_floorplan(nl, 0.5)
+    placement = dict(place_coloquinte(nl, fp, effort=2).placement)
+    before = {n: sorted((i, p) for i, p in c if i != "PIN") for n, c in nl.nets().items()}
+    clk_loads = len(before["clk"])
+    assert clk_loads > 8
+    rep = buffer_trees(nl, fp, placement, "clk", clock_fanout=4, data_fanout=6)
+    assert rep.buffers > 0 and rep.levels["clk"] >= 2
+    assert check_legal(nl, fp, placement) == []
+    assert rep.max_fanout_after <= 6
+    bufs = {i.name: i for i in nl.instances if i.name.startswith(("fx_cts", "fx_hfb"))}
+    assert len(bufs) == rep.buffers
+    drives = {}  # net -> buffer output net
+    for b in bufs.values():
+        drives.setdefault(b.conns["A"], []).append(b.conns["X"])
+
+    def reach(net, depth=0):
+        out = [(net, depth)]
+        for nxt in drives.get(net, []):
+            out += reach(nxt, depth + 1)
+        return out
+    after = nl.nets()
+    for net, loads in before.items():
+        nets = reach(net)
+        got = sorted((i, p) for n, _ in nets for i, p in after.get(n, [])
+                     if i != "PIN" and i not in bufs)
+        assert got == [ld for ld in loads if ld[0] not in bufs], net
+    depths = {d for n, d in reach("clk") if not drives.get(n)}
+    assert depths == {rep.levels["clk"]}
+
+
 ROUTED = """VERSION 5.8 ;
 DESIGN t ;
 UNITS DISTANCE MICRONS 1000 ;

@@ -86,7 +86,7 @@ def run_sta(netlist_v: Path, nl: Netlist, workdir: Path, clock_ns: float,
             spef: Path | None = None, clock_port: str | None = None,
             activity: dict[str, tuple[float, float]] | None = None, corner: str = "tt",
             output_load_pf: float = 0.005, timeout: float = 1800) -> StaResult:
-    """Timing (setup/hold, ideal clock: there is no clock tree synthesis here) and power
+    """Timing (setup/hold, propagated clock through the buffer tree of step_cts) and power
     (vectorless, then with `activity` net -> (toggles per clock cycle, static probability))."""
     exe = require("sta")
     if clock_ns <= 0:
@@ -100,6 +100,7 @@ def run_sta(netlist_v: Path, nl: Netlist, workdir: Path, clock_ns: float,
         T.append(f"read_spef {Path(spef).resolve()}")
     if clk:
         T.append(f"create_clock -name core_clk -period {clock_ns} [get_ports {clk}]")
+        T.append("set_propagated_clock [all_clocks]")
         T.append(f"set_input_delay 0 -clock core_clk [delete_from_list [all_inputs] [get_ports {clk}]]")
     else:
         T.append(f"create_clock -name core_clk -period {clock_ns}")

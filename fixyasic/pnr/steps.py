@@ -35,6 +35,8 @@ class PnrOptions:
     random_cycles: int = 256            # fallback stimulus length (marked as random)
     png: bool = True
     route_timeout: float = 3600.0
+    clock_fanout: int = 16              # clock tree: loads per buffer
+    max_fanout: int = 24                # other nets above this get a buffer tree
 
 
 def _paths(run_dir: Path, top: str) -> dict[str, Path]:
@@ -79,17 +81,44 @@ def step_place(top: str, run_dir: Path, opt: PnrOptions) -> dict:
             res = place_graywolf(nl, fp, Path(run_dir) / "graywolf", pad_sites=opt.pad_sites)
         else:
             raise InputError(f"unknown placer '{opt.placer}' (coloquinte or graywolf)")
-    problems = pc.check_legal(nl, fp, res.placement)
-    if problems:
-        raise InputError(f"{opt.placer} placement is not legal: {problems[0]} "
-                         f"(+{len(problems) - 1} more)")
-    fills = pc.fillers(fp, nl, res.placement, load_config()["fill_cells"])
-    tracks = fpmod.route_tracks()
-    defio.write_def(p["placed"], fp, nl, res.placement, fills, tracks, straps=True)
-    defio.write_def(p["router"], fp, nl, res.placement, None, tracks, straps=False, power=False)
-    (Path(run_dir) / f"{top}.placement.json").write_text(json.dumps(res.placement))
+    fills = _write_placed(top, run_dir, nl, fp, res.placement, opt.placer)
     return {"placer": opt.placer, "hpwl_um": res.hpwl_um, "place_seconds": res.seconds,
-            "fillers": len(fills)}
+            "fillers": fills}
+
+
+def _write_placed(top: str, run_dir: Path, nl: Netlist, fp, placement, who: str) -> int:
+    """Check legality, then write the placed DEF (with fillers), the router DEF and the placement."""
+    from . import place_coloquinte as pc
+    p = _paths(run_dir, top)
+    problems = pc.check_legal(nl, fp, placement)
+    if problems:
+        raise InputError(f"{who} placement is not legal: {problems[0]} "
+                         f"(+{len(problems) - 1} more)")
+    fills = pc.fillers(fp, nl, placement, load_config()["fill_cells"])
+    tracks = fpmod.route_tracks()
+    defio.write_def(p["placed"], fp, nl, placement, fills, tracks, straps=True)
+    defio.write_def(p["router"], fp, nl, placement, None, tracks, straps=False, power=False)
+    write_json(Path(run_dir) / f"{top}.placement.json", placement)
+    return len(fills)
+
+
+def step_cts(top: str, run_dir: Path, opt: PnrOptions) -> dict:
+    """Clock tree and high-fanout buffer trees on the placed design (fixyasic.pnr.buffertree);
+    rewrites the netlist and the placed/router DEFs so every later step sees the buffers."""
+    from .buffertree import buffer_trees
+    p = _paths(run_dir, top)
+    nl = _netlist(run_dir, top)
+    fp = fpmod.Floorplan.load(p["fp"])
+    placement = {k: tuple(v) for k, v in
+                 json.loads((Path(run_dir) / f"{top}.placement.json").read_text()).items()}
+    clk = stamod.find_clock(nl, opt.clock_port)
+    rep = buffer_trees(nl, fp, placement, clk, clock_fanout=opt.clock_fanout,
+                       data_fanout=opt.max_fanout, pad_sites=opt.pad_sites)
+    nl.write_verilog(p["vg"])
+    fills = _write_placed(top, run_dir, nl, fp, placement, "buffered")
+    return {"cts_buffers": rep.buffers, "cts_clock_levels": rep.levels.get(clk, 0),
+            "buffered_nets": len(rep.nets), "max_fanout": rep.max_fanout_after,
+            "cells_after_cts": len(nl.instances), "fillers": fills}
 
 
 def step_route(top: str, run_dir: Path, opt: PnrOptions) -> dict:
@@ -235,6 +264,7 @@ def run_pnr(netlist_v: Path, top: str, run_dir: Path, opt: PnrOptions | None = N
     secs: dict = {}
     steps = [("floorplan", lambda: step_floorplan(netlist_v, top, run_dir, opt)),
              ("place", lambda: step_place(top, run_dir, opt)),
+             ("cts", lambda: step_cts(top, run_dir, opt)),
              ("route", lambda: step_route(top, run_dir, opt)),
              ("parasitics", lambda: step_parasitics(top, run_dir, opt)),
              ("timing", lambda: step_timing(top, run_dir, opt)),

@@ -16,7 +16,7 @@ from ..errors import ToolError
 from ..toolcheck import require
 from . import steps
 
-_FILES = ("vg", "fp.json", "placed.def", "router.def", "def", "spef")
+_FILES = ("vg", "fp.json", "placed.def", "router.def", "placement.json", "def", "spef")
 
 
 # tested versions: qrouter 1.4 (Tcl build), OpenSTA 2.0 (2019), Icarus 11/12
@@ -136,11 +136,23 @@ class FloorplanTask(_PnrTask):
 class PlaceTask(_PnrTask):
     STEP = "place"
     CONSUMES = ("vg", "fp.json")
-    PRODUCES = ("vg", "fp.json", "placed.def", "router.def")
+    PRODUCES = ("vg", "fp.json", "placed.def", "router.def", "placement.json")
 
     def run(self):
         work = self._stage_inputs()
         self._publish(work, steps.step_place(self.design_topmodule, work, self._opts()))
+        return 0
+
+
+class CtsTask(_PnrTask):
+    """Clock tree and high-fanout buffer trees (fixyasic.pnr.buffertree); no external tool."""
+    STEP = "cts"
+    CONSUMES = ("vg", "fp.json", "placed.def", "router.def", "placement.json")
+    PRODUCES = ("vg", "fp.json", "placed.def", "router.def", "placement.json")
+
+    def run(self):
+        work = self._stage_inputs()
+        self._publish(work, steps.step_cts(self.design_topmodule, work, self._opts()))
         return 0
 
 
@@ -205,6 +217,6 @@ class GdsTask(_PnrTask):
         return 0
 
 
-PNR_TASKS = [("floorplan", FloorplanTask), ("place", PlaceTask), ("route", RouteTask),
+PNR_TASKS = [("floorplan", FloorplanTask), ("place", PlaceTask), ("cts", CtsTask), ("route", RouteTask),
              ("parasitics", ParasiticsTask), ("timing", TimingTask), ("power", PowerTask),
              ("gds", GdsTask)]
