@@ -2,10 +2,16 @@
 
 The sky130_fd_sc_hd Verilog models need their UDP primitives and two defines:
 
-* ``FUNCTIONAL``: the zero-delay functional models (no specify blocks, no timing checks),
+* ``FUNCTIONAL``: the zero-delay functional models (no specify blocks, no timing checks).
+  Required, not a speed option: without it the timing variants (zero-delay specify paths,
+  ``*_delayed`` inputs, notifiers) leave a 60k-cell netlist at x and it never produces an
+  output (checked on the default extractor, 2026-11-25).
 * ``UNIT_DELAY=#1``: the delay the models put on flip-flops and latches, so a register
   output changes 1 ns after its clock edge and testbenches that drive inputs on the edge
-  do not race the flops.
+  do not race the flops. An empty UNIT_DELAY ran no faster in Icarus, so the margin stays.
+
+``check_models()`` confirms that the PDK's model file really is guarded by these macros, so
+the defines cannot silently select a different variant after a PDK update.
 
     cmd = ["iverilog", "-g2012", *iverilog_flags(), "-o", "sim.vvp", "tb.v", "mac.vg",
            *map(str, gate_models())]
@@ -16,11 +22,12 @@ or use ``simulate()``, which compiles and runs in one go.
 from __future__ import annotations
 
 import subprocess
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
 from . import pdk as pdkmod
-from .errors import ToolError
+from .errors import PdkError, ToolError
 from .toolcheck import require
 
 DEFINES: dict[str, str | None] = {"FUNCTIONAL": None, "UNIT_DELAY": "#1"}
@@ -30,6 +37,26 @@ def gate_models(lib: pdkmod.StdCellPdk | None = None) -> list[Path]:
     """Verilog files to compile with a sky130hd netlist: the UDP primitives, then the cells."""
     lib = lib or pdkmod.sky130hd()
     return [lib.primitives_verilog, lib.cell_verilog]
+
+
+@lru_cache(maxsize=4)
+def _model_guards(path: str, mtime: float) -> tuple[bool, bool]:
+    text = Path(path).read_text(errors="replace")
+    return "`ifdef FUNCTIONAL" in text, "`UNIT_DELAY" in text
+
+
+def check_models(lib: pdkmod.StdCellPdk | None = None) -> None:
+    """Raise PdkError unless the cell models select their functional variant with
+    ``FUNCTIONAL`` and delay their state elements with ``UNIT_DELAY`` (what DEFINES assume)."""
+    cells = gate_models(lib)[-1]
+    try:
+        functional, unit_delay = _model_guards(str(cells), cells.stat().st_mtime)
+    except OSError as exc:
+        raise PdkError(f"cannot read the sky130hd cell models {cells}: {exc.strerror}") from None
+    missing = [m for m, ok in (("`ifdef FUNCTIONAL", functional), ("`UNIT_DELAY", unit_delay)) if not ok]
+    if missing:
+        raise PdkError(f"{cells} has no {' or '.join(missing)}: not the open_pdks sky130_fd_sc_hd "
+                       f"models fixyasic.gatesim.DEFINES are written for")
 
 
 def iverilog_flags(defines: dict[str, str | None] | None = None) -> list[str]:
