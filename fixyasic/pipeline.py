@@ -47,6 +47,7 @@ class ChainConfig:
     utilization: float | None = None
     area_tolerance: float = 0.10
     seed: int = 0
+    pnr_jobs: int = 2               # designs placed and routed at the same time
 
     @classmethod
     def lite(cls) -> "ChainConfig":
@@ -198,13 +199,52 @@ class Chain:
                            [f"baseline area ratio {size.ratio:.3f} outside 1 +- {self.cfg.area_tolerance}"])
         return size, prog, files
 
+    def _pnr_options(self):
+        from .pnr.steps import PnrOptions
+
+        return PnrOptions(clock_ns=self.cfg.clock_ns, placer=self.cfg.placer,
+                          utilization=self.cfg.utilization, reset_port="rst")
+
     def implement(self, name: str, netlist: Path, top: str, stimulus) -> Any:
         """Place, route, extract, time and power one design; its status joins the run's."""
-        from .pnr.steps import PnrOptions, run_pnr
+        from .pnr.steps import run_pnr
 
-        opt = PnrOptions(clock_ns=self.cfg.clock_ns, placer=self.cfg.placer, utilization=self.cfg.utilization,
-                         reset_port="rst")
-        res = run_pnr(Path(netlist), top, self.dir / f"pnr_{name}", opt, stimulus=stimulus)
+        res = run_pnr(Path(netlist), top, self.dir / f"pnr_{name}", self._pnr_options(), stimulus=stimulus)
+        return self._absorb_pnr(name, res, top)
+
+    def implement_all(self, jobs: dict[str, tuple[Path, str, Any]]) -> dict[str, Any]:
+        """implement() for several designs at once, one process each (cfg.pnr_jobs at a time):
+        routing is single-threaded, so two designs on two cores take the time of the longer one."""
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        from .pnr.steps import run_pnr
+
+        workers = max(1, min(self.cfg.pnr_jobs, len(jobs)))
+        if workers == 1:
+            return {n: self.implement(n, nl, top, stim) for n, (nl, top, stim) in jobs.items()}
+        results: dict[str, Any] = {}
+        errors: list[str] = []
+        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
+            futs = {n: pool.submit(run_pnr, Path(nl), top, self.dir / f"pnr_{n}", self._pnr_options(),
+                                   stim, False)
+                    for n, (nl, top, stim) in jobs.items()}
+            for n, fut in futs.items():
+                try:
+                    res = fut.result()
+                except FixyasicError as exc:
+                    self.status.record(f"pnr_{n}", False, [str(exc)])
+                    errors.append(f"{n}: {exc}")
+                    continue
+                results[n] = self._absorb_pnr(n, res, jobs[n][1])
+                _log(f"pnr {n}: {'valid' if res.valid else 'INVALID'} "
+                     f"({', '.join(f'{k} {v:.0f} s' for k, v in res.seconds.items())})")
+        if errors:
+            self._save()
+            raise FlowError("place and route failed: " + "; ".join(errors))
+        return results
+
+    def _absorb_pnr(self, name: str, res, top: str) -> Any:
         for stage, st in res.status.stages.items():
             self.status.record(f"{name}_{stage}", st.valid, st.reasons, **st.info)
         self.metrics[f"{name}_pnr"] = {k: v for k, v in res.metrics.items() if isinstance(v, (int, float))}
@@ -275,11 +315,12 @@ class Chain:
             self._stage("ffe_gate_cosim", lambda: self.ffe_gate_cosim(net, synth))
             size, prog, _ = self._stage("baseline", lambda: self.baseline(net, synth.cellarea))
             self._save()
-            ffe = self._stage("pnr_ffe", lambda: self.implement("ffe", synth.netlist, synth.top,
-                                                                self.ffe_stimulus(net)))
             bsyn = size.synth
-            base = self._stage("pnr_baseline", lambda: self.implement(
-                "baseline", bsyn.netlist, bsyn.top, self.baseline_stimulus(net, prog, self.dir / "baseline_activity")))
+            jobs = {"ffe": (synth.netlist, synth.top, self.ffe_stimulus(net)),
+                    "baseline": (bsyn.netlist, bsyn.top,
+                                 self.baseline_stimulus(net, prog, self.dir / "baseline_activity"))}
+            impl = self._stage("pnr", lambda: self.implement_all(jobs))
+            ffe, base = impl["ffe"], impl["baseline"]
             ops = 2 * net.macs_per_inference()
             h, w = net.input_shape[1:]
             # streaming: one input pixel per clock; measured cycles/image include frame gaps
