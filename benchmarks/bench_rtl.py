@@ -49,7 +49,8 @@ def main(argv=None) -> int:
     ap.add_argument("--gate-images", type=int, default=100,
                     help="images through the gate-level netlist (liberty cell functions, Verilator)")
     ap.add_argument("--gate-images-udp", type=int, default=10,
-                    help="images through the gate-level netlist with the sky130 Verilog cell models (Icarus)")
+                    help="images through the gate-level netlist with the sky130 Verilog cell models "
+                         "(Icarus, ~23 s each; the 100-image run is benchmarks/bench_gate_official.py)")
     ap.add_argument("--random", action="store_true",
                     help="random weights with the default preset's shape instead of the trained extractor")
     ap.add_argument("--clock-ns", type=float, default=10.0)
