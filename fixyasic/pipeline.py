@@ -30,7 +30,7 @@ FFE_TOP = "fixyasic_top"
 class ChainConfig:
     """Everything `fixyasic run` needs; the 'lite' values keep CI within minutes."""
 
-    preset: str = "tiny"
+    preset: str = "lite"
     k: int | None = None
     source_limit: int | None = 10000
     targets: list[str] = field(default_factory=lambda: ["mnist", "sklearn_digits"])

@@ -12,7 +12,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "TOPS/W report. Exit 0 only if the run is valid.")
     p.add_argument("--out", default="runs/lite", help="run directory (default: %(default)s)")
     p.add_argument("--config", choices=["lite", "full"], default="lite",
-                   help="lite: tiny network, minutes (CI tapeout-lite); full: default network, all targets")
+                   help="lite: the 'lite' preset, 3 small fixed layers, minutes (CI tapeout-lite); "
+                        "full: default network, all targets")
+    p.add_argument("--preset", default=None, help="network width preset instead of the config's "
+                   "(lite, tiny, default, large, xlarge)")
     p.add_argument("--k", type=int, default=None, help="number of fixed layers (default: the preset's)")
     p.add_argument("--clock-ns", type=float, default=None, help="clock period for both designs")
     p.add_argument("--placer", choices=["coloquinte", "graywolf"], default=None)
@@ -24,6 +27,8 @@ def run(args: argparse.Namespace) -> int:
     from ..pipeline import Chain, ChainConfig
 
     cfg = ChainConfig.lite() if args.config == "lite" else ChainConfig.full()
+    if args.preset:
+        cfg.preset = args.preset
     if args.k is not None:
         cfg.k = args.k
     if args.clock_ns is not None:
