@@ -133,6 +133,16 @@ class Chain:
         self.status.record("train", True, k=len(net.layers))
         return net
 
+    def load_weights(self, path: Path) -> FixedNetwork:
+        """An already exported extractor instead of training (no accuracy table in this run)."""
+        net = FixedNetwork.load(path)
+        net.save(self.dir / "ffe.npz")
+        self.metrics["network"] = {"layers": len(net.layers), "nonzero_weights": net.nonzero_weights(),
+                                   "macs_per_inference": net.macs_per_inference(), "digest": net.digest()[:16],
+                                   "weights_file": str(path)}
+        self.status.record("train", True, k=len(net.layers), source=f"given weights {path}")
+        return net
+
     def rtl(self, net: FixedNetwork):
         """Fixed-weight RTL, co-simulated on real images against the integer model."""
         from .rtl import generate_rtl
@@ -306,10 +316,14 @@ class Chain:
             valid=pnr.status.valid, reasons=list(pnr.status.reasons) if not pnr.status.valid else [])
 
     # --------------------------------------------------------------------- all
-    def run(self) -> RunStatus:
+    def run(self, weights: str | Path | None = None) -> RunStatus:
+        """The whole chain; with `weights` (a fixed-layer file) training is skipped."""
         t0 = time.time()
         try:
-            net = self._stage("train", self.train)
+            if weights is not None:
+                net = self._stage("train", lambda: self.load_weights(Path(weights)))
+            else:
+                net = self._stage("train", self.train)
             design, cos = self._stage("rtl", lambda: self.rtl(net))
             synth = self._stage("ffe_synth", lambda: self.synth_ffe(design))
             self._stage("ffe_gate_cosim", lambda: self.ffe_gate_cosim(net, synth))

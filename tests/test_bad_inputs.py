@@ -163,6 +163,19 @@ def test_missing_weights_file(tmp_path):
     assert_no_rtl(tmp_path / "o")
 
 
+def test_run_with_bad_weights(weights, tmp_path):
+    """`fixyasic run --weights`: a missing file stops the run at its first stage with one line, and the
+    network options that --weights overrides are refused before anything runs."""
+    one_line_error(cli(["run", "--weights", tmp_path / "nope.npz", "--out", tmp_path / "r"], tmp_path),
+                   "fixed-layer file not found", "nope.npz")
+    assert not (tmp_path / "r" / "ffe.npz").exists()
+    status = json.loads((tmp_path / "r" / "status.json").read_text())
+    assert status["valid"] is False and not status["stages"]["train"]["valid"]
+    one_line_error(cli(["run", "--weights", weights, "--k", "2", "--out", tmp_path / "r2"], tmp_path),
+                   "--weights fixes the network")
+    assert not (tmp_path / "r2").exists()
+
+
 def test_bad_rtl_options(weights, tmp_path):
     one_line_error(cli(["rtl", weights, "--out", tmp_path / "o", "--pipeline", "-1"], tmp_path),
                    "pipeline must be >= 0")

@@ -16,6 +16,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "full: default network, all targets")
     p.add_argument("--preset", default=None, help="network width preset instead of the config's "
                    "(lite, tiny, default, large, xlarge)")
+    p.add_argument("--weights", default=None, help="an exported fixed-layer file (.npz): skip training and "
+                   "build the hardware for it (no accuracy table)")
     p.add_argument("--k", type=int, default=None, help="number of fixed layers (default: the preset's)")
     p.add_argument("--clock-ns", type=float, default=None, help="clock period for both designs")
     p.add_argument("--placer", choices=["coloquinte", "graywolf"], default=None)
@@ -24,8 +26,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..errors import InputError
     from ..pipeline import Chain, ChainConfig
 
+    if args.weights and (args.k is not None or args.preset or args.targets is not None):
+        raise InputError("--weights fixes the network: --k, --preset and --targets do not apply")
     cfg = ChainConfig.lite() if args.config == "lite" else ChainConfig.full()
     if args.preset:
         cfg.preset = args.preset
@@ -37,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
         cfg.placer = args.placer
     if args.targets is not None:
         cfg.targets = [t for t in args.targets.split(",") if t]
-    status = Chain(args.out, cfg).run()
+    status = Chain(args.out, cfg).run(weights=args.weights)
     if status.valid:
         print(f"run valid: report in {args.out}/report/report.html")
         return 0
