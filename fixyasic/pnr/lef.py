@@ -43,6 +43,7 @@ class Layer:
     pitch: float = 0.0
     offset: float = 0.0
     width: float = 0.0
+    spacing: float = 0.0         # minimum spacing (narrow wires)
     rpersq: float = 0.0          # ohm / square
     cpersqdist: float = 0.0      # pF / um^2
     edgecap: float = 0.0         # pF / um
@@ -110,6 +111,7 @@ def read_macros(path: Path) -> dict[str, Macro]:
 def read_layers(path: Path) -> dict[str, Layer]:
     layers: dict[str, Layer] = {}
     cur: Layer | None = None
+    in_table = False  # SPACINGTABLE: its first 'WIDTH 0 s' row is the minimum spacing
     for st in _statements(path):
         head = st[0]
         if head == "LAYER" and len(st) == 2 and cur is None and st[1] not in layers:
@@ -120,6 +122,7 @@ def read_layers(path: Path) -> dict[str, Layer]:
             continue
         if head == "END" and len(st) == 2 and st[1] == cur.name:
             cur = None
+            in_table = False
         elif head == "TYPE":
             cur.type = st[1]
         elif head == "DIRECTION":
@@ -130,6 +133,13 @@ def read_layers(path: Path) -> dict[str, Layer]:
             cur.offset = float(st[1])
         elif head == "WIDTH" and len(st) == 2:
             cur.width = float(st[1])
+        elif head == "SPACING" and len(st) == 2 and not cur.spacing:
+            cur.spacing = float(st[1])
+        elif head == "SPACINGTABLE":
+            in_table = True
+        elif head == "WIDTH" and in_table and len(st) >= 3:
+            cur.spacing = cur.spacing or float(st[-1])
+            in_table = False
         elif head == "RESISTANCE" and len(st) >= 3 and st[1] == "RPERSQ":
             cur.rpersq = float(st[2])
         elif head == "RESISTANCE" and len(st) == 2:
@@ -139,6 +149,27 @@ def read_layers(path: Path) -> dict[str, Layer]:
         elif head == "EDGECAPACITANCE":
             cur.edgecap = float(st[1])
     return {k: v for k, v in layers.items() if v.type in ("ROUTING", "CUT")}
+
+
+def read_vias(path: Path) -> dict[str, list[tuple[str, Rect]]]:
+    """Fixed vias of a technology LEF: name -> [(layer, rect)] (microns, centred on the via)."""
+    vias: dict[str, list[tuple[str, Rect]]] = {}
+    cur: list[tuple[str, Rect]] | None = None
+    name = layer = ""
+    for st in _statements(path):
+        if st[0] == "VIA" and len(st) >= 2 and cur is None:
+            name, cur = st[1], []
+            vias[name] = cur
+        elif cur is None:
+            continue
+        elif st[0] == "END" and st[1:] == [name]:
+            cur = None
+        elif st[0] == "LAYER":
+            layer = st[1]
+        elif st[0] == "RECT":
+            v = [float(t) for t in st[1:5]]
+            cur.append((layer, (min(v[0], v[2]), min(v[1], v[3]), max(v[0], v[2]), max(v[1], v[3]))))
+    return vias
 
 
 @lru_cache(maxsize=4)

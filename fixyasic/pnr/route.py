@@ -30,6 +30,7 @@ class RouteResult:
     seconds: float
     log: Path
     per_layer_um: dict[str, float] = field(default_factory=dict)
+    partition: dict | None = None  # windowed routing summary (route_partition), None if monolithic
 
 
 def qrouter_version() -> str:
@@ -57,24 +58,44 @@ def obstructions(fp: Floorplan) -> list[str]:
     return lines
 
 
-def write_script(path: Path, placed_def: Path, out_def: Path, fp: Floorplan, effort: int = 0) -> Path:
+def write_script(path: Path, placed_def: Path, out_def: Path, fp: Floorplan, effort: int = 0,
+                 obs: list[str] | None = None, ignore: list[str] | None = None,
+                 quick: bool = False, only: list[str] | None = None) -> Path:
+    """qrouter Tcl script. Windowed runs pass `obs` (replacing the power-grid obstructions),
+    `ignore` (nets qrouter reads, so their pins are nodes rather than obstructions, but does not
+    route), quick=True (runs whose failures are routed again later: stage2 only while it makes
+    progress, no stage3) or `only` (the repair run: a DEF whose other nets are already routed;
+    stage1 routes just these, stage2 rips up and re-routes whatever blocks them)."""
     cfg = load_config()
+
+    def tcl_list(names: list[str]) -> list[str]:
+        return [" ".join("{" + n + "}" for n in names[k:k + 100]) for k in range(0, len(names), 100)]
+
+    ign = tcl_list(ignore or [])
+    stage1 = ["set r [stage1]"] if only is None else \
+        ["set r 0", *(f"foreach n {{{names}}} {{incr r [stage1 route $n]}}" for names in tcl_list(only))]
     files = pdk_files()
     lines = ["verbose 1", f"read_lef {files.tech_lef}", f"read_lef {files.lef}",
              f"layers {len(cfg['route_layers'])}",
              f"vdd {cfg['power_net']}", f"gnd {cfg['ground_net']}",
-             *obstructions(fp), f"read_def {placed_def}",
+             *(obstructions(fp) if obs is None else obs), f"read_def {placed_def}",
+             *(f"ignore {names}" for names in ign),
              # qrouter::standard_route's many rip-up rounds take minutes when a net is
              # unroutable, and its stage3 re-routes every net once more (most of the runtime on
              # a clean route); this bounded sequence stops as soon as nothing fails
              "set t0 [clock milliseconds]",
-             "set r [stage1]",
+             *stage1,
              "puts \"FX_STAGE stage1 $r [expr {[clock milliseconds] - $t0}]\"",
              "set i 0",
-             "while {$r > 0 && $i < 4} {set r [stage2 mask none effort 30]; incr i; "
-             "puts \"FX_STAGE stage2 $r [expr {[clock milliseconds] - $t0}]\"}",
-             "if {$r > 0} {set r [stage3]; if {$r > 0} {set r [stage2 mask none]}; "
-             "puts \"FX_STAGE stage3 $r [expr {[clock milliseconds] - $t0}]\"}",
+             *(["while {$r > 0 && $i < 4} {set r [stage2 mask none effort 30]; incr i; "
+                "puts \"FX_STAGE stage2 $r [expr {[clock milliseconds] - $t0}]\"}",
+                "if {$r > 0} {set r [stage3]; if {$r > 0} {set r [stage2 mask none]}; "
+                "puts \"FX_STAGE stage3 $r [expr {[clock milliseconds] - $t0}]\"}"]
+               if not quick and only is None else
+               # stage3 would re-route every net of the design: the repair run repeats stage2
+               [f"while {{$r > 0 && $i < {3 if quick else 8}}} {{set r2 [stage2 mask none effort 30]; "
+                "incr i; puts \"FX_STAGE stage2 $r2 [expr {[clock milliseconds] - $t0}]\"; "
+                f"if {{$r2 >= $r && $i >= {1 if quick else 3}}} {{set r $r2; break}}; set r $r2}}"]),
              "cleanup all",
              f"write_def {out_def}",
              "puts \"FX_FAILED $r\"",
@@ -122,19 +143,14 @@ def fp_ground() -> str:
     return re.escape(load_config()["ground_net"])
 
 
-def route(placed_def_router: Path, fp: Floorplan, workdir: Path, timeout: float = 3600) -> RouteResult:
-    """Route `placed_def_router` (a DEF written with straps=False) in `workdir`."""
+def run_qrouter(script: Path, workdir: Path, out_def: Path, timeout: float) -> tuple[float, int, Path]:
+    """Run a route script in `workdir`: (seconds, qrouter's failed-net count, log)."""
     exe = require("qrouter")
-    workdir = Path(workdir)
-    workdir.mkdir(parents=True, exist_ok=True)
-    out_def = workdir / f"{fp.design}_routed.def"
-    out_def.unlink(missing_ok=True)
-    script = write_script(workdir / "route.tcl", Path(placed_def_router).resolve(), out_def.resolve(), fp)
-    log = workdir / "qrouter.log"
+    log = Path(workdir) / "qrouter.log"
     t0 = time.time()
     with open(log, "w") as fh:
         try:
-            proc = subprocess.run([exe, "-nog", "-noc", "-s", str(script.resolve())], cwd=workdir,
+            proc = subprocess.run([exe, "-nog", "-noc", "-s", str(Path(script).resolve())], cwd=workdir,
                                   stdout=fh, stderr=subprocess.STDOUT, timeout=timeout)
         except subprocess.TimeoutExpired:
             raise ToolError(f"qrouter did not finish within {timeout:.0f} s (log: {log})") from None
@@ -143,7 +159,28 @@ def route(placed_def_router: Path, fp: Floorplan, workdir: Path, timeout: float 
     if not out_def.exists():
         raise ToolError(f"qrouter wrote no routed DEF (exit {proc.returncode}); see {log}")
     m = re.findall(r"FX_FAILED (\d+)", text) or re.findall(r"Final: Failed net routes: (\d+)", text)
-    failed = int(m[-1]) if m else 0
+    return secs, int(m[-1]) if m else 0, log
+
+
+def route(placed_def_router: Path, fp: Floorplan, workdir: Path, timeout: float = 3600,
+          partition: int | str | None = None) -> RouteResult:
+    """Route `placed_def_router` (a DEF written with straps=False) in `workdir`.
+
+    partition: None/0 = one qrouter run on the whole die; N >= 2 = windowed routing on an N x N
+    tile grid (fixyasic.pnr.route_partition); "auto" = windowed only for large designs."""
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    out_def = workdir / f"{fp.design}_routed.def"
+    out_def.unlink(missing_ok=True)
+    info = None
+    from . import route_partition as rp
+    tiles = rp.resolve_partition(partition, Path(placed_def_router))
+    if tiles:
+        pr = rp.route_partitioned(Path(placed_def_router), fp, workdir, out_def, tiles, timeout=timeout)
+        secs, failed, log, info = pr.seconds, pr.failed, pr.log, pr.summary()
+    else:
+        script = write_script(workdir / "route.tcl", Path(placed_def_router).resolve(), out_def.resolve(), fp)
+        secs, failed, log = run_qrouter(script, workdir, out_def, timeout)
     restore_straps(out_def, fp)
     nets = read_routed_nets(out_def)
     unrouted = sorted(n for n, rn in nets.items() if len(rn.conns) >= 2 and not rn.wires and not rn.vias)
@@ -153,4 +190,5 @@ def route(placed_def_router: Path, fp: Floorplan, workdir: Path, timeout: float 
         nvias += len(rn.vias)
         for layer, xa, ya, xb, yb in rn.wires:
             per_layer[layer] = per_layer.get(layer, 0.0) + (abs(xb - xa) + abs(yb - ya)) / fp.dbu
-    return RouteResult(out_def, unrouted, failed, sum(per_layer.values()), nvias, secs, log, per_layer)
+    return RouteResult(out_def, unrouted, failed, sum(per_layer.values()), nvias, secs, log, per_layer,
+                       info)

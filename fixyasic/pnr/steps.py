@@ -37,6 +37,7 @@ class PnrOptions:
     route_timeout: float = 3600.0
     clock_fanout: int = 16              # clock tree: loads per buffer
     max_fanout: int = 24                # other nets above this get a buffer tree
+    route_partition: str | int | None = "auto"  # windowed routing: N (N x N tiles), None, "auto"
 
 
 def _paths(run_dir: Path, top: str) -> dict[str, Path]:
@@ -124,12 +125,13 @@ def step_cts(top: str, run_dir: Path, opt: PnrOptions) -> dict:
 def step_route(top: str, run_dir: Path, opt: PnrOptions) -> dict:
     p = _paths(run_dir, top)
     fp = fpmod.Floorplan.load(p["fp"])
-    rr = routemod.route(p["router"], fp, Path(run_dir) / "qrouter", timeout=opt.route_timeout)
+    rr = routemod.route(p["router"], fp, Path(run_dir) / "qrouter", timeout=opt.route_timeout,
+                        partition=opt.route_partition)
     rr.routed_def.replace(p["routed"])
     return {"wirelength": rr.wirelength_um, "vias": rr.vias, "unrouted_nets": len(rr.unrouted),
             "router_failed_nets": rr.failed_nets, "drvs": rr.failed_nets + len(rr.unrouted),
             "route_seconds": rr.seconds, "unrouted_list": rr.unrouted[:20],
-            "wirelength_per_layer": rr.per_layer_um}
+            "wirelength_per_layer": rr.per_layer_um, "route_partition": rr.partition}
 
 
 def step_parasitics(top: str, run_dir: Path, opt: PnrOptions) -> dict:

@@ -1,0 +1,822 @@
+"""Windowed (partitioned) detailed routing with the same qrouter.
+
+qrouter copies its whole routing grid when it sets up every net and rescans it when the net is
+done, so one run costs ~ nets x die area: quadratic in the design size. Here most nets are routed
+on small windows of the die instead:
+
+1. Each net's pin bounding box comes from the placement (cell LEF pin shapes, IO pins).
+2. The routing grid is cut into tiles; a window is a tile plus a halo, on the same global track
+   grid. A net whose box (plus a margin) fits the window of the tile holding its centre is
+   routed there; a larger net tries tiles twice as large (next level); the rest is "global".
+3. The global nets are routed first on the whole die (qrouter itself routes the nets with most
+   pins first), then the windows, large to small. A window run gets every cell overlapping it,
+   the power-grid obstructions, the metal of every net routed before it as `obstruction`
+   rectangles, and the pins of nets routed later as pins of `ignore`d nets (so they stay
+   reachable: qrouter keeps routes off a net's pins, while a pin of no net only blocks its own
+   layer). Overlapping windows never run at the same time: each level runs in 4 phases (2x2
+   colouring of the tiles), the windows of a phase in parallel.
+4. A window's failed nets (and the smaller net of any short) are routed at the end by a repair
+   run on the whole die in which every other net is loaded with its wiring as an existing
+   route: qrouter routes only those nets and rips up and re-routes whatever blocks them.
+5. All runs' routed nets are merged into one DEF (VIAS, NETS and qrouter's stub SPECIALNETS) and
+   check_routed() verifies that no two nets' metal touches and every multi-pin net has wiring.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import subprocess
+import time
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from ..errors import ToolError
+from ..toolcheck import require
+from .config import load_config, pdk_files
+from .defio import read_routed_nets, via_layers
+from .floorplan import Floorplan
+from .lef import layers_cached, macros_cached, read_vias
+
+Rect = tuple[int, int, int, int]  # dbu: x0 y0 x1 y1
+Shape = tuple[str, Rect]          # (layer, rect)
+
+AUTO_MIN_CELLS = 3000         # "auto" below this: one whole-die run is quick enough
+AUTO_CELLS_PER_TILE = 500     # "auto" level-0 tile size
+HALO = 0.25                   # window = tile grown by this fraction of the tile on each side
+MAX_WINDOW_FRACTION = 0.4     # windows larger than this share of the die save little: next run is the die
+NET_MARGIN_UM = 2.0           # room around a net's pins that its window must also hold
+CELL_MARGIN_UM = 2.0          # cells this close to a window still block its routing
+JOBS = 2                      # qrouter processes of one phase running at once
+REPAIR_UNHIDE_UM = 5.0        # repair: unreadable nets this close to a still-failing net go again
+
+
+def _grow(r: Rect, d: int) -> Rect:
+    return (r[0] - d, r[1] - d, r[2] + d, r[3] + d)
+
+
+def _touch(a: Rect, b: Rect) -> bool:
+    return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
+
+
+def _inside(a: Rect, b: Rect) -> bool:
+    return b[0] <= a[0] and b[1] <= a[1] and a[2] <= b[2] and a[3] <= b[3]
+
+
+def _union(rects: list[Rect]) -> Rect:
+    return (min(r[0] for r in rects), min(r[1] for r in rects),
+            max(r[2] for r in rects), max(r[3] for r in rects))
+
+
+def _section(text: str, name: str, start: int = 0) -> tuple[int, int, str]:
+    """(start, end, body without the header line) of DEF section `name`; body '' if absent."""
+    s = text.find(f"\n{name} ", start)
+    if s < 0:
+        return -1, -1, ""
+    e = text.index(f"\nEND {name}", s)
+    return s, e, text[text.index("\n", s + 1) + 1:e]
+
+
+def _statements(body: str) -> list[str]:
+    return [st.strip() for st in body.split(";") if st.strip().startswith("-")]
+
+
+def _net_statements(body: str) -> dict[str, str]:
+    """NETS statements of a qrouter-written DEF by net, split at line-start '- ' (qrouter
+    drops the ';' of ignored nets it copies)."""
+    return {st.split()[1]: st.strip().rstrip(";").rstrip()
+            for st in re.split(r"(?m)^(?=- )", body) if st.strip().startswith("-")}
+
+
+_COMP = re.compile(r"-\s+(\S+)\s+(\S+)\s+\+\s+(?:PLACED|FIXED)\s+\(\s*(-?\d+)\s+(-?\d+)\s*\)\s+(\S+)")
+_PIN = re.compile(r"-\s+(\S+)\s+\+\s+NET\s+(\S+).*?\+\s+LAYER\s+(\S+)\s+\(\s*(-?\d+)\s+(-?\d+)\s*\)\s+"
+                  r"\(\s*(-?\d+)\s+(-?\d+)\s*\).*?\+\s+(?:PLACED|FIXED)\s+\(\s*(-?\d+)\s+(-?\d+)\s*\)",
+                  re.S)
+
+
+@dataclass
+class RouterDef:
+    """The router's input DEF (defio.write_def(..., straps=False, power=False)) with geometry."""
+    text: str
+    dbu: int
+    tracks: list[tuple[str, int, int, int, str]]       # axis, start, count, step, layer
+    comps: dict[str, tuple[str, int, int, str, str]]   # name -> cell, x, y, orient, statement
+    comp_box: dict[str, Rect]
+    pins: dict[str, tuple[str, str, Rect, str]]        # IO pin -> net, layer, rect, statement
+    nets: dict[str, str]                               # name -> statement (no ';')
+    conns: dict[str, list[tuple[str, str]]]
+    inst_nets: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # inst -> (pin, net)
+
+    def pin_shapes(self, inst: str, pin: str) -> list[Shape]:
+        if inst == "PIN":
+            _, layer, rect, _ = self.pins[pin]
+            return [(layer, rect)]
+        cell, x, y, orient, _ = self.comps[inst]
+        mac = _macros()[cell]
+        return [(lay, _place(r, x, y, orient, mac.width, mac.height, self.dbu))
+                for lay, r in mac.pins[pin].shapes]
+
+
+@lru_cache(maxsize=1)
+def _macros() -> dict:
+    return macros_cached(str(pdk_files().lef))
+
+
+def _place(r: tuple[float, float, float, float], x: int, y: int, orient: str, w: float, h: float,
+           dbu: int) -> Rect:
+    """A macro-relative rect (um) in die coordinates (dbu) for the row orientations N/FS/S/FN."""
+    x0, y0, x1, y1 = r
+    if orient in ("FS", "S"):
+        y0, y1 = h - y1, h - y0
+    if orient in ("FN", "S"):
+        x0, x1 = w - x1, w - x0
+    return (x + round(x0 * dbu), y + round(y0 * dbu), x + round(x1 * dbu), y + round(y1 * dbu))
+
+
+def read_router_def(path: Path) -> RouterDef:
+    text = Path(path).read_text()
+    dbu = int(re.search(r"UNITS DISTANCE MICRONS (\d+)", text).group(1))
+    tracks = [(a, int(s), int(n), int(st), lay) for a, s, n, st, lay in
+              re.findall(r"TRACKS ([XY]) (-?\d+) DO (\d+) STEP (\d+) LAYER (\S+) ;", text)]
+    macros = macros_cached(str(pdk_files().lef))
+    comps, boxes = {}, {}
+    for st in _statements(_section(text, "COMPONENTS")[2]):
+        m = _COMP.match(st)
+        if not m:
+            raise ToolError(f"cannot read component '{st[:80]}' (placed components only)")
+        name, cell, x, y, orient = m.group(1), m.group(2), int(m.group(3)), int(m.group(4)), m.group(5)
+        mac = macros[cell]
+        comps[name] = (cell, x, y, orient, st)
+        boxes[name] = (x, y, x + round(mac.width * dbu), y + round(mac.height * dbu))
+    pins = {}
+    for st in _statements(_section(text, "PINS")[2]):
+        m = _PIN.match(st)
+        if not m:
+            raise ToolError(f"cannot read pin '{st[:80]}'")
+        r = [int(v) for v in m.groups()[3:]]
+        px, py = r[4], r[5]  # our IO pins are placed N: the rect is relative to the anchor
+        pins[m.group(1)] = (m.group(2), m.group(3), (px + r[0], py + r[1], px + r[2], py + r[3]), st)
+    nets, conns = {}, {}
+    for st in _statements(_section(text, "NETS")[2]):
+        name = st.split()[1]
+        nets[name] = st
+        conns[name] = re.findall(r"\(\s*(\S+)\s+(\S+)\s*\)", st.split("+", 1)[0])
+    inst_nets: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for name, cs in conns.items():
+        for i, p in cs:
+            inst_nets[i].append((p, name))
+    return RouterDef(text, dbu, tracks, comps, boxes, pins, nets, conns, inst_nets)
+
+
+@dataclass(frozen=True)
+class Grid:
+    """qrouter's routing grid of the whole design: one pitch per direction (the finest track
+    pitch), origin at the first track. Windows start on multiples of (ax, ay) grid steps so that
+    qrouter's 1-of-N blocking of coarse-pitch layers (counted from the window's first track)
+    falls on the same tracks as in a whole-die run."""
+    ox: int
+    oy: int
+    px: int
+    py: int
+    nx: int
+    ny: int
+    ax: int
+    ay: int
+
+    def box(self, i0: int, j0: int, i1: int, j1: int) -> Rect:
+        return (self.ox + i0 * self.px, self.oy + j0 * self.py, self.ox + i1 * self.px, self.oy + j1 * self.py)
+
+
+def routing_grid(rd: RouterDef) -> Grid:
+    out = []
+    for axis in "XY":
+        tr = [t for t in rd.tracks if t[0] == axis]
+        if not tr:
+            raise ToolError(f"router DEF has no TRACKS {axis}")
+        o, p = min(t[1] for t in tr), min(t[3] for t in tr)
+        if any((t[1] - o) % p or t[3] % p for t in tr):
+            raise ToolError("windowed routing needs all TRACKS on one grid per direction")
+        n = max((t[1] + (t[2] - 1) * t[3] - o) // p for t in tr) + 1
+        a = math.lcm(2, 3, *(t[3] // p for t in tr))
+        out.append((o, p, n, a))
+    (ox, px, nx, ax), (oy, py, ny, ay) = out
+    return Grid(ox, oy, px, py, nx, ny, ax, ay)
+
+
+@dataclass
+class Window:
+    name: str
+    level: int                       # 0.. = tile level; -1 = whole die
+    colour: int                      # runs of one level and colour never overlap
+    cells: tuple[int, int, int, int]  # grid index bounds i0 j0 i1 j1 (inclusive)
+    nets: list[str] = field(default_factory=list)
+
+
+def _up(v: float, a: int) -> int:
+    return max(a, math.ceil(v / a) * a)
+
+
+def net_boxes(rd: RouterDef, grid: Grid) -> dict[str, Rect]:
+    """Nets with >= 2 pins (qrouter leaves the others alone): pin bounding box grown by the
+    net margin, clipped to the routing grid."""
+    die = grid.box(0, 0, grid.nx - 1, grid.ny - 1)
+    margin = round(NET_MARGIN_UM * rd.dbu)
+    out = {}
+    for net, conns in rd.conns.items():
+        if len(conns) >= 2:
+            b = _grow(_union([r for i, p in conns for _, r in rd.pin_shapes(i, p)]), margin)
+            out[net] = (max(b[0], die[0]), max(b[1], die[1]), min(b[2], die[2]), min(b[3], die[3]))
+    return out
+
+
+def plan(rd: RouterDef, grid: Grid, tiles: int) -> tuple[list[list[Window]], Window]:
+    """Phases of window runs (bottom-up: small windows first) and the whole-die window; every
+    net with >= 2 pins is in exactly one window."""
+    g = grid
+    levels = []
+    tx0, ty0 = _up(g.nx / tiles, 2 * g.ax), _up(g.ny / tiles, 2 * g.ay)
+    while True:
+        tx, ty = tx0 << len(levels), ty0 << len(levels)
+        # same-colour windows (tiles i and i+2) stay >= 2 alignment steps apart
+        hx = min(_up(tx * HALO, g.ax), max(0, (tx - 2 * g.ax) // 2 // g.ax * g.ax))
+        hy = min(_up(ty * HALO, g.ay), max(0, (ty - 2 * g.ay) // 2 // g.ay * g.ay))
+        share = min(g.nx, tx + 2 * hx) * min(g.ny, ty + 2 * hy) / (g.nx * g.ny)
+        if levels and share > MAX_WINDOW_FRACTION:  # level 0 is what was asked for
+            break
+        levels.append((tx, ty, hx, hy))
+    full = Window("full", -1, 0, (0, 0, g.nx - 1, g.ny - 1))
+    windows: dict[tuple[int, int, int], Window] = {}
+    for net, b in net_boxes(rd, grid).items():
+        ci = int(((b[0] + b[2]) / 2 - g.ox) // g.px)
+        cj = int(((b[1] + b[3]) / 2 - g.oy) // g.py)
+        for k, (tx, ty, hx, hy) in enumerate(levels):
+            ti, tj = min(ci, g.nx - 1) // tx, min(cj, g.ny - 1) // ty
+            cells = (max(0, ti * tx - hx), max(0, tj * ty - hy),
+                     min(g.nx - 1, (ti + 1) * tx + hx), min(g.ny - 1, (tj + 1) * ty + hy))
+            if _inside(b, g.box(*cells)):
+                w = windows.setdefault((k, ti, tj), Window(f"L{k}_{ti}_{tj}", k, (ti % 2) * 2 + tj % 2,
+                                                            cells))
+                w.nets.append(net)
+                break
+        else:
+            full.nets.append(net)
+    phases = []
+    for k in range(len(levels)):
+        for c in range(4):
+            ph = [w for (lk, _, _), w in sorted(windows.items()) if lk == k and w.colour == c]
+            if ph:
+                phases.append(ph)
+    return phases, full
+
+
+class ShapeIndex:
+    """Rectangles by layer (and owning net) in square buckets, for 'what lies here' queries."""
+
+    def __init__(self, bucket: int = 10000):
+        self.b = bucket
+        self.shapes: list[tuple[str, Rect, str]] = []
+        self.cells: dict[tuple[int, int], list[int]] = defaultdict(list)
+
+    def add(self, layer: str, r: Rect, owner: str = "") -> None:
+        k = len(self.shapes)
+        self.shapes.append((layer, r, owner))
+        for bx in range(r[0] // self.b, r[2] // self.b + 1):
+            for by in range(r[1] // self.b, r[3] // self.b + 1):
+                self.cells[(bx, by)].append(k)
+
+    def query(self, area: Rect) -> list[tuple[str, Rect, str]]:
+        ids: set[int] = set()
+        for bx in range(area[0] // self.b, area[2] // self.b + 1):
+            for by in range(area[1] // self.b, area[3] // self.b + 1):
+                ids.update(self.cells.get((bx, by), ()))
+        return [self.shapes[k] for k in sorted(ids) if _touch(self.shapes[k][1], area)]
+
+
+@dataclass
+class Tech:
+    width: dict[str, int]     # routing layer -> default wire width (dbu)
+    spacing: dict[str, int]
+    vias: dict[str, list[Shape]]  # via name -> metal pads relative to its centre (dbu)
+
+
+def tech(dbu: int) -> Tech:
+    layers = layers_cached(str(pdk_files().tech_lef))
+    route = set(load_config()["route_layers"]) | {load_config()["power_strap_layer"]}
+    width = {n: round(layers[n].width * dbu) for n in route}
+    spacing = {n: round(layers[n].spacing * dbu) for n in route}
+    vias = {name: [(lay, tuple(round(v * dbu) for v in r)) for lay, r in rects if lay in route]
+            for name, rects in read_vias(pdk_files().tech_lef).items()}
+    return Tech(width, spacing, vias)
+
+
+def _def_vias(text: str) -> dict[str, str]:
+    """VIAS statements of a DEF by name (qrouter writes the vias it generates)."""
+    return {st.split()[1]: st for st in _statements(_section(text, "VIAS")[2])}
+
+
+def _via_pads(stmt: str, route: set[str]) -> list[Shape]:
+    return [(lay, (int(a), int(b), int(c), int(d))) for lay, a, b, c, d in
+            re.findall(r"RECT\s+(\S+)\s+\(\s*(-?\d+)\s+(-?\d+)\s*\)\s+\(\s*(-?\d+)\s+(-?\d+)\s*\)", stmt)
+            if lay in route]
+
+
+def route_shapes(stmt: str, t: Tech, special: bool = False) -> list[Shape]:
+    """Metal of one routed NETS (or SPECIALNETS, with explicit widths) statement: wire
+    segments grown by half their width (ends too), via pads."""
+    toks = stmt.replace("(", " ( ").replace(")", " ) ").split()
+    out: list[Shape] = []
+    i = toks.index("+") if "+" in toks else len(toks)
+    layer, hw, last = "", 0, None
+    while i < len(toks):
+        tk = toks[i]
+        if tk in ("+", "NEW"):
+            if tk == "+" and toks[i + 1] not in ("ROUTED", "FIXED", "COVER"):
+                layer = ""
+                i += 2
+                continue
+            i += 2 if tk == "NEW" else 3
+            layer, last = toks[i - 1], None
+            hw = t.width.get(layer, 0) // 2
+            if special and i < len(toks) and toks[i].lstrip("-").isdigit():
+                hw = int(toks[i]) // 2 or hw
+                i += 1
+            continue
+        if not layer:
+            i += 1
+            continue
+        if tk == "(":
+            j = toks.index(")", i)
+            vx, vy = toks[i + 1:i + 3]
+            x = last[0] if vx == "*" else int(float(vx))
+            y = last[1] if vy == "*" else int(float(vy))
+            if last is not None and (x, y) != last:
+                out.append((layer, (min(x, last[0]) - hw, min(y, last[1]) - hw,
+                                    max(x, last[0]) + hw, max(y, last[1]) + hw)))
+            elif last is None:
+                out.append((layer, (x - hw, y - hw, x + hw, y + hw)))  # a lone point is metal too
+            last = (x, y)
+            i = j + 1
+            continue
+        if last is not None and not tk.lstrip("-").isdigit() and tk != ";":
+            for lay, r in t.vias.get(tk, ()):
+                out.append((lay, (last[0] + r[0], last[1] + r[1], last[0] + r[2], last[1] + r[3])))
+            pair = via_layers(tk)
+            if pair and layer in pair:  # a route may go on on the via's other layer
+                layer = pair[1] if layer == pair[0] else pair[0]
+                hw = t.width.get(layer, 0) // 2
+        i += 1
+    return out
+
+
+@dataclass
+class RunResult:
+    window: Window
+    seconds: float
+    failed: list[str]
+    nets: dict[str, str]           # routed NETS statements of the nets that routed
+    stubs: list[str]               # qrouter's stub SPECIALNETS statements of those nets
+    vias: dict[str, str]
+    final: bool = False            # failed nets stay failed (no later run retries them)
+
+
+def _strap_obs(fp: Floorplan) -> list[tuple[Rect, str]]:
+    from .route import obstructions
+    out = []
+    for line in obstructions(fp):
+        v = line.split()
+        out.append(((round(float(v[1]) * fp.dbu), round(float(v[2]) * fp.dbu), round(float(v[3]) * fp.dbu),
+                     round(float(v[4]) * fp.dbu)), line))
+    return out
+
+
+def _obs_line(layer: str, r: Rect, dbu: int) -> str:
+    return f"obstruction {r[0] / dbu:.3f} {r[1] / dbu:.3f} {r[2] / dbu:.3f} {r[3] / dbu:.3f} {layer}"
+
+
+class PartitionedRouter:
+    def __init__(self, rd: RouterDef, fp: Floorplan, workdir: Path, timeout: float):
+        self.rd, self.fp, self.workdir, self.timeout = rd, fp, workdir, timeout
+        self.grid = routing_grid(rd)
+        self.tech = tech(rd.dbu)
+        self.route_layers = set(self.tech.width)
+        self.straps = _strap_obs(fp)
+        self.routed = ShapeIndex()          # metal of every net routed so far, grown by spacing
+        self.done: set[str] = set()         # nets routed so far
+        self.vias: dict[str, str] = {}      # VIAS statements of all runs
+        self.boxes = net_boxes(rd, self.grid)
+        self.comps = ShapeIndex()
+        self.comp_names = list(rd.comp_box)
+        for k, name in enumerate(self.comp_names):
+            self.comps.add(str(k), rd.comp_box[name])
+
+    def _window_def(self, w: Window, path: Path) -> tuple[list[str], list[str]]:
+        """Write the window's DEF; return its obstruction commands and the nets to ignore."""
+        rd, dbu = self.rd, self.rd.dbu
+        area = self.grid.box(*w.cells)
+        head = rd.text[:rd.text.index("\nDIEAREA")].splitlines()
+        L = head + [f"DIEAREA ( {area[0]} {area[1]} ) ( {area[2]} {area[3]} ) ;"]
+        for axis, s, n, st, lay in rd.tracks:
+            lo, hi = (area[0], area[2]) if axis == "X" else (area[1], area[3])
+            first = s + max(0, -(-(lo - s) // st)) * st
+            last = min(s + (n - 1) * st, hi)
+            if last >= first:
+                L.append(f"TRACKS {axis} {first} DO {(last - first) // st + 1} STEP {st} LAYER {lay} ;")
+        near = _grow(area, round(CELL_MARGIN_UM * dbu))
+        comps = sorted(int(lay) for lay, _, _ in self.comps.query(near))
+        L.append(f"COMPONENTS {len(comps)} ;")
+        L += [rd.comps[self.comp_names[k]][4] + " ;" for k in comps]
+        L.append("END COMPONENTS")
+        nets = set(w.nets)
+        # Nets still to be routed later get their pins here as nodes of an ignored net: a pin
+        # of no net would only block its own layer, and this run could then cover it with met1
+        # and leave it no via; as a node qrouter keeps routes off it as in a whole-die run.
+        # Only pins wholly inside the grid: qrouter 1.4.71 crashes at random (read_def) on a
+        # net pin reaching outside it.
+        inner = _grow(area, -max(self.grid.px, self.grid.py))
+        pending: dict[str, list[str]] = defaultdict(list)
+        for k in comps:
+            inst = self.comp_names[k]
+            for pin, net in rd.inst_nets.get(inst, ()):
+                if net not in nets and net not in self.done and \
+                        all(_inside(r, inner) for _, r in rd.pin_shapes(inst, pin)):
+                    pending[net].append(f"( {inst} {pin} )")
+        obs = [line for r, line in self.straps if _touch(r, near)]
+        pins = []
+        for name, (net, lay, r, st) in rd.pins.items():
+            if net in nets:
+                pins.append(st + " ;")
+            elif _inside(r, inner) and net not in self.done and len(rd.conns.get(net, ())) >= 2:
+                pins.append(st + " ;")
+                pending[net].append(f"( PIN {name} )")
+            elif _touch(r, near):  # qrouter ignores a DEF pin whose net it does not read
+                obs.append(_obs_line(lay, _grow(r, self.tech.spacing[lay]), dbu))
+        L += [f"PINS {len(pins)} ;", *pins, "END PINS", f"NETS {len(w.nets) + len(pending)} ;"]
+        L += [rd.nets[n] + " ;" for n in w.nets]
+        L += [f"- {n}\n  " + "\n  ".join(cs) + " ;" for n, cs in pending.items()]
+        L += ["END NETS", "END DESIGN"]
+        path.write_text("\n".join(L) + "\n")
+        obs += [_obs_line(lay, r, dbu) for lay, r, _ in self.routed.query(near)]
+        return obs, sorted(pending)
+
+    def _prepare(self, w: Window) -> tuple[Path, Path, Path]:
+        from .route import write_script
+        d = self.workdir / w.name
+        d.mkdir(parents=True, exist_ok=True)
+        for f in ("fail.out", "routed.def"):
+            (d / f).unlink(missing_ok=True)
+        obs, ignore = self._window_def(w, d / "window.def")
+        script = write_script(d / "route.tcl", (d / "window.def").resolve(), (d / "routed.def").resolve(),
+                              self.fp, obs=obs, ignore=ignore, quick=True)
+        return d, script, d / "routed.def"
+
+    def _run(self, w: Window, d: Path, script: Path, out: Path) -> RunResult:
+        """One qrouter run; a failed net's partial wiring is dropped (_repair routes it)."""
+        from .route import run_qrouter
+        secs, nfail, _ = run_qrouter(script, d, out, self.timeout)
+        text = out.read_text()
+        failed = []
+        if (d / "fail.out").exists():
+            failed = (d / "fail.out").read_text().split("\n", 1)[1].split()  # "<n> nets failed..." 
+        if len(failed) != nfail:
+            raise ToolError(f"{w.name}: qrouter reported {nfail} failed nets, fail.out lists {len(failed)}")
+        nets = _net_statements(_section(text, "NETS")[2])
+        if not set(w.nets) <= set(nets):
+            raise ToolError(f"{w.name}: qrouter's DEF lacks nets of the window")
+        nets = {n: nets[n] for n in w.nets}  # the ignored nets come back unrouted
+        nets = {n: st for n, st in nets.items() if n not in set(failed)}
+        end = text.index("\nEND NETS")
+        stubs = [st for st in _statements(_section(text, "SPECIALNETS", end)[2])
+                 if "ROUTED" in st and st.split()[1] in nets]
+        return RunResult(w, secs, failed, nets, stubs, _def_vias(text))
+
+    def _record(self, r: RunResult) -> None:
+        """Keep the run's vias and its nets' metal as obstructions for later runs."""
+        for name, st in r.vias.items():
+            if self.vias.setdefault(name, st) != st:
+                raise ToolError(f"via {name} defined differently by two qrouter runs")
+        t = Tech(self.tech.width, self.tech.spacing,
+                 {**self.tech.vias, **{n: _via_pads(st, self.route_layers) for n, st in self.vias.items()}})
+        # metal grown by spacing - 1: qrouter adds half a wire width, so a grid point at exactly
+        # the legal distance stays free
+        shapes = [(n, route_shapes(st, t)) for n, st in r.nets.items()]
+        shapes += [(st.split()[1], route_shapes(st, t, special=True)) for st in r.stubs]
+        for net, sh in shapes:
+            for lay, rect in sh:
+                self.routed.add(lay, _grow(rect, t.spacing.get(lay, 1) - 1), net)
+        self.done.update(r.nets)
+
+    def _repair_def(self, path: Path, routed: dict[str, str]) -> None:
+        """The whole design, nets in `routed` with their wiring."""
+        vias = f"VIAS {len(self.vias)} ;\n" + "\n".join(st + " ;" for st in self.vias.values()) + "\nEND VIAS\n"
+        text = self.rd.text
+        s, e, _ = _section(text, "NETS")
+        body = "\n".join(routed.get(n, st) + " ;" for n, st in self.rd.nets.items())
+        text = text[:s] + f"\nNETS {len(self.rd.nets)} ;\n{body}" + text[e:]
+        path.write_text(text.replace("\nPINS ", "\n" + vias + "PINS ", 1))
+
+    def _repair(self, failed: list[str], results: list[RunResult], keep: set[str] = frozenset(),
+                rounds: int = 3) -> RunResult:
+        """Whole-die run on a DEF where every routed net comes with its wiring, which qrouter
+        takes as that net's route: stage1 routes only the failed nets and stage2 rips up and
+        re-routes whatever blocks them, as in a whole-die route, without routing the other nets
+        again. Nets whose wiring qrouter cannot read back as a route (it logs 'Failure to find
+        route ...' while reading it; e.g. its own off-grid offset taps) would be invisible to
+        it: a read-only pass finds them and they go in bare, their metal as obstructions. A
+        re-routed net still touching another net is routed again with that one as obstruction
+        (as are `failed` nets shorted to the nets in `keep`)."""
+        from .route import run_qrouter, write_script
+        d = self.workdir / "repair"
+        d.mkdir(parents=True, exist_ok=True)
+        st_of = {n: st for r in results for n, st in r.nets.items()}
+        stubs_of: dict[str, list[str]] = defaultdict(list)
+        for r in results:
+            for st in r.stubs:
+                stubs_of[st.split()[1]].append(st)
+        t = Tech(self.tech.width, self.tech.spacing,
+                 {**self.tech.vias, **{n: _via_pads(st, self.route_layers) for n, st in self.vias.items()}})
+
+        def metal(nets: set[str]) -> list[str]:
+            return [_obs_line(lay, _grow(rect, t.spacing.get(lay, 1) - 1), self.rd.dbu)
+                    for n in sorted(nets) for st, sp in [(st_of[n], False)] + [(x, True) for x in stubs_of[n]]
+                    for lay, rect in route_shapes(st, t, sp)]
+
+        self._repair_def(d / "window.def", st_of)
+        head = [ln for ln in write_script(d / "probe.tcl", (d / "window.def").resolve(), d / "x.def", self.fp,
+                                          obs=[]).read_text().splitlines()
+                if ln.startswith(("verbose", "read_", "layers", "vdd", "gnd"))]
+        (d / "probe.tcl").write_text("\n".join(head + ["quit"]) + "\n")
+        probe = subprocess.run([require("qrouter"), "-nog", "-noc", "-s", str((d / "probe.tcl").resolve())],
+                               cwd=d, capture_output=True, text=True, timeout=self.timeout)
+        hidden = set(re.findall(r"Failure to find route (?:start|end) node/route on net (\S+?)!",
+                                probe.stdout + probe.stderr)) & set(st_of)
+        hidden |= set(keep)
+        todo, changed, failed_now, secs = set(failed), set(), set(), 0.0
+        vias: dict[str, str] = {}
+        for _ in range(rounds):
+            hidden -= todo
+            for f in ("fail.out", "routed.def"):
+                (d / f).unlink(missing_ok=True)
+            self._repair_def(d / "window.def", {n: st for n, st in st_of.items() if n not in hidden | todo})
+            script = write_script(d / "route.tcl", (d / "window.def").resolve(), (d / "routed.def").resolve(),
+                                  self.fp, obs=[line for _, line in self.straps] + metal(hidden),
+                                  only=sorted(todo))
+            secs_k, nfail, log = run_qrouter(script, d, d / "routed.def", self.timeout)
+            secs += secs_k
+            out = (d / "routed.def").read_text()
+            bad = (d / "fail.out").read_text().split("\n", 1)[1].split() if (d / "fail.out").exists() else []
+            if len(bad) != nfail:
+                raise ToolError(f"repair: qrouter reported {nfail} failed nets, fail.out lists {len(bad)}")
+            now = todo | set(re.findall(r"Ripping up blocking net (\S+)", log.read_text(errors="replace")))
+            allst = _net_statements(_section(out, "NETS")[2])
+            for n in now:
+                st_of[n] = allst[n]
+                stubs_of[n] = []
+            for x in _statements(_section(out, "SPECIALNETS", out.index("\nEND NETS"))[2]):
+                if "ROUTED" in x and x.split()[1] in now:
+                    stubs_of[x.split()[1]].append(x)
+            changed |= now
+            failed_now = (failed_now - now) | set(bad)
+            vias.update(_def_vias(out))
+            for name, st in _def_vias(out).items():
+                self.vias.setdefault(name, st)
+            cur = RunResult(Window("repair", -1, 0, (0, 0, 0, 0), []), 0, [],
+                            {n: st_of[n] for n in st_of}, [x for n in st_of for x in stubs_of[n]], {})
+            merge(self.rd, [cur], self.vias, d / "merged.def")
+            shorts = [sh for sh in check_routed(d / "merged.def").shorts if sh[0] in now or sh[1] in now]
+            if not shorts and not failed_now:
+                break
+            hidden |= {b if a in now else a for a, b, _, _ in shorts} - now
+            todo = {a if a in now else b for a, b, _, _ in shorts} | failed_now
+            # a net still failing may be boxed in by hidden nets qrouter cannot rip up: those
+            # near its pins are routed again with it
+            m = round(REPAIR_UNHIDE_UM * self.rd.dbu)
+            near = {o for n in failed_now for i, p in self.rd.conns[n] for _, r in self.rd.pin_shapes(i, p)
+                    for _, _, o in self.routed.query(_grow(r, m))}
+            todo |= near & hidden
+        for r in results:  # the re-routed nets' earlier wiring is gone
+            r.nets = {n: st for n, st in r.nets.items() if n not in changed}
+            r.stubs = [x for x in r.stubs if x.split()[1] not in changed]
+        w = Window("repair", -1, 0, (0, 0, self.grid.nx - 1, self.grid.ny - 1), sorted(changed))
+        return RunResult(w, secs, sorted(failed_now), {n: st_of[n] for n in sorted(changed)},
+                         [x for n in sorted(changed) for x in stubs_of[n]], vias, True)
+
+    def route(self, tiles: int, out_def: Path, jobs: int = JOBS, order: str = "top-down") -> "PartitionResult":
+        """top-down: the nets too large for any window first, on the whole die (qrouter itself
+        routes the nets with most pins first), then the windows from large to small; bottom-up:
+        the windows from small to large, then the whole die. Nets a run fails are routed at the
+        end by a repair run (_repair) on the whole die."""
+        t0 = time.time()
+        phases, full = plan(self.rd, self.grid, tiles)
+        if order == "top-down":
+            phases = ([[full]] if full.nets else []) + phases[::-1]
+        elif order == "bottom-up":
+            phases = phases + ([[full]] if full.nets else [])
+        else:
+            raise ValueError(f"order must be top-down or bottom-up, not {order!r}")
+        results: list[RunResult] = []
+        failed: list[str] = []      # nets a run failed (its partial wiring dropped): for _repair
+        ripped_all: list[str] = []
+        phase_secs = []
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            for ph in phases:
+                if ph[0] is full:  # bottom-up: the windows' failures join the whole-die run
+                    full.nets += failed
+                    failed.clear()
+                t1 = time.time()
+                prepared = [(w, *self._prepare(w)) for w in ph]  # obstructions fixed before any run
+                for r in pool.map(lambda a: self._run(*a), prepared):
+                    results.append(r)
+                    failed.extend(r.failed)
+                    self._record(r)
+                phase_secs.append(round(time.time() - t1, 2))
+        escalated = list(failed)
+        # qrouter's offset taps can put an off-grid segment over a neighbouring pin's via even
+        # when that via was an obstruction: the smaller net of each such short is routed again
+        merge(self.rd, results, self.vias, self.workdir / "phases.def")
+        keep: set[str] = set()
+        for a, b, _, _ in check_routed(self.workdir / "phases.def").shorts:
+            small, big = sorted((a, b), key=lambda n: (len(self.rd.conns[n]), n))
+            if small not in keep:
+                failed.append(small)
+                keep.add(big)
+        keep -= set(failed)
+        if failed:  # qrouter's own rip-up on the whole die, the rest of the wiring in place
+            t1 = time.time()
+            r = self._repair(failed, results, keep)
+            ripped_all += [n for n in r.window.nets if n not in failed]
+            results.append(r)
+            for name, st in r.vias.items():
+                self.vias.setdefault(name, st)
+            phase_secs.append(round(time.time() - t1, 2))
+        merge(self.rd, results, self.vias, out_def)
+        return PartitionResult(results, escalated, phase_secs, time.time() - t0, tiles,
+                               self.workdir / results[-1].window.name / "qrouter.log", order,
+                               ripped=len(ripped_all))
+
+
+@dataclass
+class PartitionResult:
+    runs: list[RunResult]
+    escalated: list[str]
+    phase_seconds: list[float]
+    seconds: float
+    tiles: int
+    log: Path
+    order: str = "top-down"
+    ripped: int = 0                               # routed nets ripped up for the retries
+    check: dict = field(default_factory=dict)   # check_routed() counts on the merged DEF
+
+    @property
+    def failed(self) -> int:
+        """Nets left failed: those of the final run (earlier failures were routed again)."""
+        return sum(len(r.failed) for r in self.runs if r.final)
+
+    def summary(self) -> dict:
+        lv: dict[str, int] = defaultdict(int)
+        for r in self.runs:
+            lv[r.window.name.split("_")[0] if r.window.level < 0 else f"L{r.window.level}"] += len(r.window.nets)
+        return {"tiles": self.tiles, "order": self.order, "windows": sum(r.window.level >= 0 for r in self.runs),
+                "nets_per_level": dict(lv), "escalated": len(self.escalated), "ripped_up": self.ripped,
+                "phase_seconds": self.phase_seconds,
+                "qrouter_seconds": round(sum(r.seconds for r in self.runs), 2),
+                "seconds": round(self.seconds, 2), "check": self.check}
+
+
+def merge(rd: RouterDef, results: list[RunResult], vias: dict[str, str], out_def: Path) -> None:
+    """The router DEF with every net's routed statement, the union of the runs' VIAS and their
+    stub SPECIALNETS appended after NETS (where qrouter puts them; route.restore_straps moves
+    them into the one SPECIALNETS section)."""
+    routed: dict[str, str] = {}
+    stubs: list[str] = []
+    for r in results:
+        for n, st in r.nets.items():
+            if n in routed:
+                raise ToolError(f"net {n} routed by two windows")
+            routed[n] = st
+        stubs += r.stubs
+    text = rd.text
+    s, e, _ = _section(text, "NETS")
+    body = "\n".join(routed.get(n, st) + " ;" for n, st in rd.nets.items())
+    text = text[:s] + f"\nNETS {len(rd.nets)} ;\n{body}" + text[e:]
+    vsec = f"VIAS {len(vias)} ;\n" + "\n".join(st + " ;" for st in vias.values()) + "\nEND VIAS\n"
+    text = text.replace("\nPINS ", "\n" + vsec + "PINS ", 1)
+    tail = f"SPECIALNETS {len(stubs)} ;\n" + "".join(st + " ;\n" for st in stubs) + "END SPECIALNETS\n"
+    text = text.replace("\nEND NETS\n", "\nEND NETS\n" + tail, 1)
+    tmp = out_def.with_suffix(".tmp")
+    tmp.write_text(text)
+    tmp.replace(out_def)
+
+
+def resolve_partition(partition: int | str | None, router_def: Path) -> int:
+    """Tiles per side of the level-0 windows, 0 for one whole-die run."""
+    if partition in (None, 0, "off", "none", "0"):
+        return 0
+    if partition == "auto":
+        text = Path(router_def).read_text()
+        m = re.search(r"\nCOMPONENTS (\d+) ;", text)
+        cells = int(m.group(1)) if m else 0
+        return max(3, round(math.sqrt(cells / AUTO_CELLS_PER_TILE))) if cells >= AUTO_MIN_CELLS else 0
+    n = int(partition)
+    if n < 2:
+        return 0
+    return n
+
+
+def route_partitioned(router_def: Path, fp: Floorplan, workdir: Path, out_def: Path, tiles: int,
+                      timeout: float = 3600, jobs: int = JOBS, order: str = "top-down") -> PartitionResult:
+    rd = read_router_def(router_def)
+    res = PartitionedRouter(rd, fp, Path(workdir), timeout).route(tiles, out_def, jobs, order)
+    t0 = time.time()
+    rep = check_routed(out_def)
+    # qrouter itself leaves the odd short (off-grid offset taps, very wide stubs) in whole-die
+    # runs too, so the counts are recorded rather than raised
+    res.check = {"shorts": len(rep.shorts), "stub_shorts": len(rep.stub_shorts),
+                 "unrouted": len(rep.unrouted), "seconds": round(time.time() - t0, 2),
+                 "first_short": list(rep.shorts[0][:3]) if rep.shorts else None}
+    (Path(workdir) / "partition.json").write_text(json.dumps(
+        {**res.summary(), "routed_by": {n: r.window.name for r in res.runs for n in r.nets},
+         "failed": {r.window.name: r.failed for r in res.runs if r.failed}}, indent=1))
+    return res
+
+
+@dataclass
+class CheckReport:
+    unrouted: list[str]
+    shorts: list[tuple[str, str, str, Rect]]        # NETS wiring of two nets touching: net a, net b, layer, overlap
+    stub_shorts: list[tuple[str, str, str, Rect]]   # involving a qrouter stub SPECIALNET
+    cell_shorts: list[tuple[str, str, str, Rect]]   # wiring on another net's cell pin / a cell obstruction
+
+
+def check_routed(def_path: Path, cells: bool = False, bucket: int = 1000) -> CheckReport:
+    """Independent check of a routed DEF: every net with >= 2 pins has wiring, and no metal of
+    two different nets touches on one layer. Wires are the centreline segments of
+    defio.read_routed_nets grown by half the layer width, vias their pads (the DEF's VIAS or the
+    tech LEF); qrouter's stub SPECIALNETS (with their own widths) are checked separately, and with
+    cells=True so are the cells' pins (power pins as VPWR/VGND) and obstructions on li1..met4."""
+    text = Path(def_path).read_text()
+    rd = read_router_def(def_path)
+    t = tech(rd.dbu)
+    route = set(t.width)
+    t.vias.update({n: _via_pads(st, route) for n, st in _def_vias(text).items()})
+    nets = read_routed_nets(def_path)
+    WIRE, STUB, CELL = 0, 1, 2
+    shapes: list[tuple[str, Rect, str, int]] = []  # layer, rect, owner, kind
+    unrouted = []
+    for name, rn in nets.items():
+        if len(rn.conns) >= 2 and not rn.wires and not rn.vias:
+            unrouted.append(name)
+        for lay, xa, ya, xb, yb in rn.wires:
+            hw = t.width[lay] // 2
+            shapes.append((lay, (min(xa, xb) - hw, min(ya, yb) - hw, max(xa, xb) + hw, max(ya, yb) + hw),
+                           name, WIRE))
+        for via, x, y in rn.vias:
+            for lay, r in t.vias.get(via, ()):
+                shapes.append((lay, (x + r[0], y + r[1], x + r[2], y + r[3]), name, WIRE))
+    cfg = load_config()
+    power = {cfg["power_net"], cfg["ground_net"]}
+    start = 0
+    while True:  # stub statements: any SPECIALNETS section, power nets excluded
+        s, e, body = _section(text, "SPECIALNETS", start)
+        if s < 0:
+            break
+        for st in _statements(body):
+            name = st.split()[1]
+            if name not in power and "ROUTED" in st:
+                shapes += [(lay, r, name, STUB) for lay, r in route_shapes(st, t, special=True)]
+        start = e + 1
+    if cells:
+        macros = macros_cached(str(pdk_files().lef))
+        owner = {(i, p): n for n, cs in rd.conns.items() for i, p in cs}
+        for inst, (cell, x, y, o, _) in rd.comps.items():
+            mac = macros[cell]
+            for pname, pin in mac.pins.items():
+                own = pname if pname in power else owner.get((inst, pname), f"{inst}/{pname}")
+                for lay, r in pin.shapes:
+                    if lay in route:
+                        shapes.append((lay, _place(r, x, y, o, mac.width, mac.height, rd.dbu), own, CELL))
+            for lay, r in mac.obs:
+                if lay in route:
+                    shapes.append((lay, _place(r, x, y, o, mac.width, mac.height, rd.dbu), f"{inst}/OBS", CELL))
+    grid: dict[tuple[str, int, int], list[int]] = defaultdict(list)
+    for k, (lay, r, _, _) in enumerate(shapes):
+        for bx in range(r[0] // bucket, r[2] // bucket + 1):
+            for by in range(r[1] // bucket, r[3] // bucket + 1):
+                grid[(lay, bx, by)].append(k)
+    found: list[dict[tuple[str, str, str], Rect]] = [{}, {}, {}]
+    for (lay, _, _), ks in grid.items():
+        if len({shapes[k][2] for k in ks}) < 2:
+            continue
+        for a in range(len(ks)):
+            la, ra, oa, ka = shapes[ks[a]]
+            for b in range(a + 1, len(ks)):
+                lb, rb, ob, kb = shapes[ks[b]]
+                if oa != ob and min(ka, kb) != CELL and _touch(ra, rb):
+                    key = (min(oa, ob), max(oa, ob), lay)
+                    found[max(ka, kb)].setdefault(key, (max(ra[0], rb[0]), max(ra[1], rb[1]),
+                                                        min(ra[2], rb[2]), min(ra[3], rb[3])))
+    lists = [[(a, b, lay, r) for (a, b, lay), r in sorted(f.items())] for f in found]
+    return CheckReport(sorted(unrouted), *lists)
