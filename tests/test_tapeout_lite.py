@@ -1,10 +1,10 @@
-"""Tapeout-lite: the whole chain on the tiny configuration, with real tools end to end
+"""Tapeout-lite: the whole chain on the 'lite' configuration, with real tools end to end
 (PyTorch training, pyverilog RTL, iverilog co-simulation, SiliconCompiler/yosys synthesis,
-coloquinte + qrouter P&R, OpenSTA timing and activity-annotated power, report).
+coloquinte + clock tree + windowed qrouter P&R, OpenSTA timing and activity-annotated power, report).
 
-Issue 7's acceptance. Marked slow: it is not yet part of the default run because qrouter cannot
-route the tiny configuration's ~24k-cell designs (it stalls on the unbuffered clock net; no
-clock-tree synthesis yet). Until that lands this test fails at the P&R stages.
+Issue 7's acceptance. Marked slow, not yet in the default run: the lite extractor (~8k cells) now
+routes in ~3 min, but its iso-area baseline has a congested spot whose ~100-300 window failures go
+to a whole-die qrouter repair that takes > 20 min (docs/flow.md). Run with `pytest -m slow`.
 """
 
 import json
