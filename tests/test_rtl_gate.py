@@ -64,25 +64,17 @@ def default_netlist(tmp_path_factory):
 
 
 @pytest.mark.slow
-def test_default_extractor_100_images_gate_level(default_netlist, tmp_path):
-    """Acceptance: 100 real images through the synthesized gate-level netlist with the official
-    sky130hd Verilog cell models (Icarus; about 40 min on one core)."""
-    require("iverilog")
-    net, design, syn = default_netlist
-    codes = fashion_codes(net, 100)
-    res = gate_level_cosim(syn.netlist, design.top, net, codes, tmp_path / "gl", stall_in=2, stall_out=2)
-    assert res.images == 100 and res.values == 100 * int(np.prod(net.output_shape))
-    assert res.mismatches == 0, "\n".join(res.examples)
-
-
-@pytest.mark.slow
-def test_default_extractor_100_images_gate_level_liberty_functions(default_netlist, tmp_path):
-    """The same 100 images through the netlist with liberty-function cell models (Verilator)."""
+@pytest.mark.parametrize("models", ["official", "liberty_functions"])
+def test_default_extractor_100_images_gate_level(default_netlist, tmp_path, models):
+    """Acceptance: 100 real images through the synthesized gate-level netlist, with the official
+    sky130hd Verilog cell models (Icarus; ~1.5 h alone for the 84.6k-cell netlist) and with
+    liberty-function cell models (Verilator; minutes)."""
     from fixyasic.rtl.cosim import gate_level_cosim_fast
 
-    require("verilator")
+    require("iverilog" if models == "official" else "verilator")
+    sim = gate_level_cosim if models == "official" else gate_level_cosim_fast
     net, design, syn = default_netlist
     codes = fashion_codes(net, 100)
-    fast = gate_level_cosim_fast(syn.netlist, design.top, net, codes, tmp_path / "glf", stall_in=2, stall_out=2)
-    assert fast.images == 100 and fast.values == 100 * int(np.prod(net.output_shape))
-    assert fast.mismatches == 0, "\n".join(fast.examples)
+    res = sim(syn.netlist, design.top, net, codes, tmp_path / models, stall_in=2, stall_out=2)
+    assert res.images == 100 and res.values == 100 * int(np.prod(net.output_shape))
+    assert res.mismatches == 0, "\n".join(res.examples)
