@@ -54,12 +54,10 @@ def sky130hd_library():
     lib.set_yosys_tristatebuffer_map("cells_tristatebuf.v", dataroot=TECHMAP_DATAROOT)
     lib.set_yosys_adder_map("cells_adders.v", dataroot=TECHMAP_DATAROOT)
     lib.add_yosys_tech_map("cells_latch.v", dataroot=TECHMAP_DATAROOT, clobber=True)
-    # the P&R list too: cells whose pins qrouter cannot reach would make every synthesized
-    # netlist unroutable here, and both designs of a comparison must use the same cells
-    from .pnr.config import load_config as pnr_config
-    wanted = list(cfg.get("dont_use", [])) + pnr_config().dont_use_patterns()
-    have = set(lib.get("asic", "cells", "dontuse") or [])
-    extra = list(dict.fromkeys(c for c in wanted if c not in have))
+    # Not the P&R dont-use list (yet): synthesizing with it made the baseline's gate-level
+    # netlist emit x bits under the official cell models (cause not found); the pipeline's P&R
+    # stage therefore stops on netlists that use cells qrouter cannot reach (pnr.netlist).
+    extra = [c for c in cfg.get("dont_use", []) if c not in (lib.get("asic", "cells", "dontuse") or [])]
     if extra:
         lib.add_asic_celllist("dontuse", extra)
     return lib
