@@ -128,18 +128,20 @@ class Chain:
             self.metrics["accuracy"] = {f"{r.dataset}.k{r.k}": {"acc_fixed": r.acc_fixed, "acc_full": r.acc_full,
                                                                  "diff": r.diff} for r in df.itertuples()}
         net = export_checkpoint(run.pretrain_path, c.k, self.dir / "ffe.npz")
-        self.metrics["network"] = {"layers": len(net.layers), "nonzero_weights": net.nonzero_weights(),
-                                   "macs_per_inference": net.macs_per_inference(), "digest": net.digest()[:16]}
+        self._record_network(net)
         self.status.record("train", True, k=len(net.layers))
         return net
+
+    def _record_network(self, net: FixedNetwork, **extra: Any) -> None:
+        self.metrics["network"] = {"layers": len(net.layers), "nonzero_weights": net.nonzero_weights(),
+                                   "macs_per_inference": net.macs_per_inference(), "digest": net.digest()[:16],
+                                   **extra}
 
     def load_weights(self, path: Path) -> FixedNetwork:
         """An already exported extractor instead of training (no accuracy table in this run)."""
         net = FixedNetwork.load(path)
         net.save(self.dir / "ffe.npz")
-        self.metrics["network"] = {"layers": len(net.layers), "nonzero_weights": net.nonzero_weights(),
-                                   "macs_per_inference": net.macs_per_inference(), "digest": net.digest()[:16],
-                                   "weights_file": str(path)}
+        self._record_network(net, weights_file=str(path))
         self.status.record("train", True, k=len(net.layers), source=f"given weights {path}")
         return net
 

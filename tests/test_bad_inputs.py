@@ -176,6 +176,19 @@ def test_run_with_bad_weights(weights, tmp_path):
     assert not (tmp_path / "r2").exists()
 
 
+def test_run_loads_given_weights(weights, tmp_path):
+    """The --weights stage itself: the run directory gets the same network and its record."""
+    from fixyasic.pipeline import Chain
+    from fixyasic.qnet import FixedNetwork
+
+    chain = Chain(tmp_path / "r")
+    net = chain.load_weights(weights)
+    assert FixedNetwork.load(tmp_path / "r" / "ffe.npz").digest() == FixedNetwork.load(weights).digest()
+    rec = chain.metrics["network"]
+    assert rec["layers"] == len(net.layers) and rec["weights_file"] == str(weights)
+    assert chain.status.stages["train"].valid
+
+
 def test_bad_rtl_options(weights, tmp_path):
     one_line_error(cli(["rtl", weights, "--out", tmp_path / "o", "--pipeline", "-1"], tmp_path),
                    "pipeline must be >= 0")
