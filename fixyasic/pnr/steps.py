@@ -128,8 +128,8 @@ def step_route(top: str, run_dir: Path, opt: PnrOptions) -> dict:
     rr = routemod.route(p["router"], fp, Path(run_dir) / "qrouter", timeout=opt.route_timeout,
                         partition=opt.route_partition)
     rr.routed_def.replace(p["routed"])
-    return {**_layout_check(p["routed"]), "wirelength": rr.wirelength_um, "vias": rr.vias, "unrouted_nets": len(rr.unrouted),
-            "router_failed_nets": rr.failed_nets, "drvs": rr.failed_nets + len(rr.unrouted),
+    return {**_layout_check(p["routed"]), "wirelength": rr.wirelength_um, "vias": rr.vias,
+            "unrouted_nets": len(rr.unrouted), "router_failed_nets": rr.failed_nets, "drvs": rr.failed_nets + len(rr.unrouted),
             "route_seconds": rr.seconds, "unrouted_list": rr.unrouted[:20],
             "wirelength_per_layer": rr.per_layer_um, "route_partition": rr.partition}
 
