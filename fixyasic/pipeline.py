@@ -164,7 +164,9 @@ class Chain:
     def synth_ffe(self, design):
         from .synth import synthesize
 
-        res = synthesize(design.files, design.top, clock_ns=self.cfg.clock_ns, out_dir=self.dir / "synth_ffe")
+        # with the P&R dont-use list: this netlist goes on to fixyasic's own place and route
+        res = synthesize(design.files, design.top, clock_ns=self.cfg.clock_ns, out_dir=self.dir / "synth_ffe",
+                         pnr_ready=True)
         self.metrics["ffe_synth"] = {"cellarea_um2": res.cellarea, "cells": res.cells}
         self.status.record("ffe_synth", True)
         return res
@@ -187,7 +189,7 @@ class Chain:
         from .baseline.sizing import size_to_area
 
         size = size_to_area(net, target_area, self.dir / "baseline_sizing", clock_ns=self.cfg.clock_ns,
-                            tol=self.cfg.area_tolerance, progress=True)
+                            tol=self.cfg.area_tolerance, progress=True, pnr_ready=True)
         prog = compile_network(net, size.config)
         files = write_rtl(size.config, self.dir / "baseline_rtl")
         codes = net.quantize_input(self._images(self.cfg.cosim_images))

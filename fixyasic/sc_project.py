@@ -54,9 +54,9 @@ def sky130hd_library():
     lib.set_yosys_tristatebuffer_map("cells_tristatebuf.v", dataroot=TECHMAP_DATAROOT)
     lib.set_yosys_adder_map("cells_adders.v", dataroot=TECHMAP_DATAROOT)
     lib.add_yosys_tech_map("cells_latch.v", dataroot=TECHMAP_DATAROOT, clobber=True)
-    # Not the P&R dont-use list (yet): synthesizing with it made the baseline's gate-level
-    # netlist emit x bits under the official cell models (cause not found); the pipeline's P&R
-    # stage therefore stops on netlists that use cells qrouter cannot reach (pnr.netlist).
+    # Not the P&R dont-use list: that one is only for netlists headed for fixyasic's own P&R
+    # (make_project(pnr_ready=True)); area models and the 'multiply' comparison stay on the
+    # foundation's cell set.
     extra = [c for c in cfg.get("dont_use", []) if c not in (lib.get("asic", "cells", "dontuse") or [])]
     if extra:
         lib.add_asic_celllist("dontuse", extra)
@@ -126,11 +126,12 @@ def write_sdc(path: Path, clock_ns: float, clock_port: str | None) -> Path:
 
 def make_project(sources: Iterable[str | Path], top: str, clock_ns: float = 10.0,
                  build_dir: str | Path | None = None, clock_port: str | None = None,
-                 jobname: str = "job0", sdc: str | Path | None = None):
+                 jobname: str = "job0", sdc: str | Path | None = None, pnr_ready: bool = False):
     """A configured ``siliconcompiler.ASIC`` project for sky130hd (tt corner), without a flow.
 
     ``sources`` are Verilog files (their order is kept); ``clock_port`` defaults to a port
-    called clk/clock; ``sdc`` replaces the generated single-clock SDC.
+    called clk/clock; ``sdc`` replaces the generated single-clock SDC. ``pnr_ready`` also keeps
+    out the cells fixyasic's P&R cannot use (add_pnr_dont_use).
     """
     from siliconcompiler import ASIC, Design
 
@@ -162,7 +163,24 @@ def make_project(sources: Iterable[str | Path], top: str, clock_ns: float = 10.0
     project.option.set_jobname(jobname)
     project.option.set_nodisplay(True)
     configure_sky130hd(project)
+    if pnr_ready:
+        add_pnr_dont_use(project)
     return project
+
+
+def add_pnr_dont_use(project) -> None:
+    """The router's dont-use list on top of the foundation's (cells qrouter cannot reach,
+    probe/low-power/scan cells), so the synthesized netlist can go through fixyasic's P&R."""
+    from .pnr.config import load_config, pdk_files
+    from .pnr.lef import macros_cached
+
+    cfg = load_config()
+    lib = project.get_library("sky130hd")
+    names = [m for m in macros_cached(str(pdk_files().lef)) if cfg.is_dont_use(m)]
+    have = set(lib.get("asic", "cells", "dontuse") or [])
+    extra = sorted(set(names) - have)
+    if extra:
+        lib.add_asic_celllist("dontuse", extra)
 
 
 def configure_sky130hd(project) -> None:

@@ -91,11 +91,12 @@ def collect_metrics(run, step: str, index: str) -> dict:
 
 def synthesize(sources: Iterable[str | Path], top: str, clock_ns: float = 10.0,
                out_dir: str | Path | None = None, *, clock_port: str | None = None,
-               quiet: bool = True) -> SynthResult:
+               quiet: bool = True, pnr_ready: bool = False) -> SynthResult:
     """Run SiliconCompiler synthesis on sky130hd (tt corner) and read its recorded metrics.
 
     ``out_dir`` (default ``build/<top>``) holds SC's build tree and the copied netlist
-    ``<top>.vg``. ``clock_port`` defaults to an input named clk/clock.
+    ``<top>.vg``. ``clock_port`` defaults to an input named clk/clock. ``pnr_ready`` keeps out
+    the cells fixyasic's own P&R cannot use (pdk_configs/sky130hd_pnr.json, dont_use).
     """
     from . import sc_project
 
@@ -104,7 +105,7 @@ def synthesize(sources: Iterable[str | Path], top: str, clock_ns: float = 10.0,
     out = out.resolve()
     build_dir = out / "sc"
     project = sc_project.make_project(srcs, top, clock_ns=clock_ns, build_dir=build_dir,
-                                      clock_port=clock_port, jobname=JOB)
+                                      clock_port=clock_port, jobname=JOB, pnr_ready=pnr_ready)
     sc_project.set_flow(project, sc_project.synthesis_flow())
     project.option.set_quiet(quiet)
     # a stale netlist from an earlier run must never pass for this run's result

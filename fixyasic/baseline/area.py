@@ -33,13 +33,14 @@ def features(cfg: BaselineConfig) -> np.ndarray:
     return np.array([1.0, cfg.pes, cfg.buffer_bits, abits * (cfg.rows - 1), cfg.cols], dtype=float)
 
 
-def synth_area(cfg: BaselineConfig, out_dir: str | os.PathLike, clock_ns: float = 10.0):
+def synth_area(cfg: BaselineConfig, out_dir: str | os.PathLike, clock_ns: float = 10.0,
+               pnr_ready: bool = False):
     """Synthesize one configuration through fixyasic.synth (SiliconCompiler, sky130hd tt)."""
     from ..synth import synthesize
 
     out = Path(out_dir)
     srcs = write_rtl(cfg, out / "rtl")
-    return synthesize(srcs, TOP, clock_ns=clock_ns, out_dir=out / "synth")
+    return synthesize(srcs, TOP, clock_ns=clock_ns, out_dir=out / "synth", pnr_ready=pnr_ready)
 
 
 @dataclass

@@ -130,9 +130,10 @@ def choose(net: FixedNetwork, target_area: float, model: AreaModel, tol: float =
 def size_to_area(net: FixedNetwork, target_area: float, out_dir: str | os.PathLike | None = None,
                  *, synthesize: bool = True, tol: float = 0.10, max_synth: int = 4,
                  clock_ns: float = 10.0, model: AreaModel | None = None,
-                 progress: bool = False) -> SizingResult:
+                 progress: bool = False, pnr_ready: bool = False) -> SizingResult:
     """Pick the baseline configuration for an area budget; with synthesize=True verify (and
-    refit) by synthesis until the synthesized cell area is within tol of the target."""
+    refit) by synthesis until the synthesized cell area is within tol of the target.
+    ``pnr_ready`` synthesizes with fixyasic's P&R dont-use list (as the target design was)."""
     if not target_area or target_area <= 0:
         raise InputError(f"target area must be a positive number of um^2, got {target_area}")
     points = load_points()
@@ -150,7 +151,7 @@ def size_to_area(net: FixedNetwork, target_area: float, out_dir: str | os.PathLi
         if progress:
             print(f"[baseline] synthesizing {cfg.label()} (predicted {pred:.0f} um^2, target {target_area:.0f})",
                   flush=True)
-        res = synth_area(cfg, out / f"size{i}", clock_ns=clock_ns)
+        res = synth_area(cfg, out / f"size{i}", clock_ns=clock_ns, pnr_ready=pnr_ready)
         steps.append(SizingStep(cfg, pred, res.cellarea, cyc))
         tried.add(cfg)
         if abs(res.cellarea / target_area - 1) <= tol:

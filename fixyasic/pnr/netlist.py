@@ -188,5 +188,6 @@ def load_netlist(netlist_v: Path, top: str, corner: str = "tt") -> Netlist:
                 raise InputError(f"input {bit} aliased to {src}")
     bad = sorted({i.cell for i in nl.instances if cfg.is_dont_use(i.cell)})
     if bad:
-        raise InputError(f"netlist uses cells on the P&R dont-use list: {', '.join(bad)}")
+        raise InputError(f"netlist uses cells on the P&R dont-use list: {', '.join(bad)} "
+                         f"(synthesize with `fixyasic synth --pnr-ready`, i.e. pnr_ready=True)")
     return nl

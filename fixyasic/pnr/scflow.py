@@ -15,19 +15,6 @@ from .steps import PnrOptions, PnrResult, judge, write_json
 JOB = "job0"
 
 
-def _add_pnr_dont_use(project) -> None:
-    """The router's dont-use list on top of the foundation's (cells qrouter cannot reach etc.)."""
-    cfg = load_config()
-    lib = project.get_library("sky130hd")
-    from .config import pdk_files
-    from .lef import macros_cached
-    names = [m for m in macros_cached(str(pdk_files().lef)) if cfg.is_dont_use(m)]
-    have = set(lib.get("asic", "cells", "dontuse") or [])
-    extra = sorted(set(names) - have)
-    if extra:
-        lib.add_asic_celllist("dontuse", extra)
-
-
 def _schema_metrics(run) -> dict:
     """Last recorded value of every SC metric along the flow (stock OpenROAD flow; untested here
     for want of OpenROAD)."""
@@ -57,7 +44,7 @@ def run_sc_flow(sources: list[Path], top: str, out_dir: Path, opt: PnrOptions | 
     build = out / "sc"
     project = sc_project.make_project(sources, top, clock_ns=opt.clock_ns, build_dir=build,
                                       clock_port=opt.clock_port, jobname=JOB)
-    _add_pnr_dont_use(project)
+    sc_project.add_pnr_dont_use(project)
     if stock_openroad:
         sc_project.set_flow(project, fixyasic_flow.stock_openroad_flow())
     else:

@@ -122,7 +122,7 @@ module fxb_core #(
 
     always @(posedge clk) begin
         if (rst) begin
-            d_active <= 1'b0;
+            d_active <= 1'b0; dr <= 0; d_base <= 0; d_valid <= 0;
         end else if (a_en && a_last) begin
             d_active <= 1'b1; dr <= 0; d_base <= a_obase; d_valid <= a_ovalid;
         end else if (d_active) begin
@@ -134,6 +134,12 @@ module fxb_core #(
     always @(posedge clk) begin
         if (rst) begin
             state <= S_IDLE; a_en <= 1'b0; a_first <= 1'b0; a_last <= 1'b0; guard <= 0;
+            // the loop counters too: 'start' loads them, but gate-level simulation cannot see
+            // through the hold loops synthesis builds for never-reset state (x stays x)
+            g <= 0; oy <= 0; ox0 <= 0; out_row <= 0; ix0 <= 0; iy0 <= 0; rowaddr0 <= 0;
+            gi <= 0; ky <= 0; kx <= 0; cs <= 0; rowk <= 0; agrp <= 0; agrp_g <= 0;
+            waddr <= 0; wgbase <= 0;
+            a_bsel <= 0; a_waddr <= 0; a_g <= 0; a_obase <= 0; a_ovalid <= 0; a_ok <= 0; a_addr <= 0;
         end else begin
             a_en <= issue;
             if (issue && last_step) guard <= R - 1;
