@@ -232,7 +232,12 @@ def judge(metrics: dict, opt: PnrOptions):
             reasons.append(f"{un} nets left unrouted")
         if fail:
             reasons.append(f"qrouter reported {fail} failed nets")
-        st.record("route", not reasons, reasons, unrouted=un, failed=fail)
+        # metal of two signal nets touching (wires, vias or qrouter's stubs): a short, whatever
+        # the router says; shorts onto cell power pins stay recorded only (docs/flow.md)
+        shorts = (metrics.get("shorts") or 0) + (metrics.get("stub_shorts") or 0)
+        if shorts:
+            reasons.append(f"{shorts} shorts between nets in the routed layout")
+        st.record("route", not reasons, reasons, unrouted=un, failed=fail, shorts=shorts)
     wns = metrics.get("setupwns")
     if wns is None:
         st.record("timing", False, ["no setup slack reported"])
