@@ -171,3 +171,18 @@ def test_status_invalid_reasons(change, why):
     st = judge({**GOOD, **change}, opt)
     assert not st.valid
     assert any(why in r for r in st.reasons), st.reasons
+
+
+def test_special_wires_end_flush_and_top_layer_stubs_narrowed():
+    """Special (stub) wires end flush, as magic and klayout read DEF; qrouter's top-layer stubs,
+    sized by the via to the unrouted layer above, get the width of the via below."""
+    from fixyasic.pnr.route import narrow_top_layer_stubs
+    from fixyasic.pnr.route_partition import Tech, route_shapes
+
+    t = Tech({"met4": 300}, {"met4": 300}, {})
+    assert route_shapes("- n\n+ ROUTED met4 1180 ( 0 0 ) ( 460 * ) ;", t, special=True) == \
+        [("met4", (0, -590, 460, 590))]
+    assert ("met4", (-150, -150, 610, 150)) in route_shapes("- n\n+ ROUTED met4 ( 0 0 ) ( 460 * ) ;", t)
+    st = ["- n\n+ ROUTED met4 1180 ( 0 0 ) ( 460 * )\n  NEW met2 320 ( 5 5 ) ( * 9 ) ;"]
+    assert narrow_top_layer_stubs(st, 330) == ["- n\n+ ROUTED met4 330 ( 0 0 ) ( 460 * )\n  NEW met2 320 ( 5 5 ) ( * 9 ) ;"]
+    assert narrow_top_layer_stubs(["- n\n+ ROUTED met4 200 ( 0 0 ) ( 460 * ) ;"], 330)[0].count(" 200 ") == 1

@@ -122,6 +122,7 @@ def restore_straps(routed_def: Path, fp: Floorplan) -> None:
                 stubs.append(stmt.strip())
         text = text[:extra] + "\nEND DESIGN\n"
     full = _pwr_specialnets(fp, straps=True)
+    stubs = narrow_top_layer_stubs(stubs, _via_pads_on(text, load_config()["route_layers"][-1]))
     statements = full[1:-1] + stubs
     section = f"SPECIALNETS {len(statements)} ;\n" + "\n".join(statements) + "\nEND SPECIALNETS"
     start = text.find("\nSPECIALNETS ")
@@ -133,6 +134,29 @@ def restore_straps(routed_def: Path, fp: Floorplan) -> None:
     tmp = routed_def.with_suffix(".tmp")
     tmp.write_text(text)
     tmp.replace(routed_def)
+
+
+def _via_pads_on(def_text: str, layer: str) -> int:
+    """Largest pad (either side) on ``layer`` of the vias the DEF defines that reach it from
+    below: the width a stub on the top routing layer needs."""
+    pads = [max(int(x2) - int(x1), int(y2) - int(y1))
+            for block in re.findall(r"(?ms)^- \S+\n(.*?);", def_text[def_text.find("\nVIAS "):def_text.find("\nEND VIAS")])
+            if f" {layer} " in block and len(re.findall(r"\+ RECT", block)) >= 3
+            for x1, y1, x2, y2 in re.findall(rf"\+ RECT {layer} \( (-?\d+) (-?\d+) \) \( (-?\d+) (-?\d+) \)", block)]
+    return max(pads, default=0)
+
+
+def narrow_top_layer_stubs(stubs: list[str], pad: int) -> list[str]:
+    """qrouter sizes a stub by the larger of the vias below and above its layer; on the top
+    routing layer that is the via to a layer nobody routes on (met4 stubs 1.18 um wide, from
+    via4), and such stubs overlap neighbouring nets. They get the width of the via they extend."""
+    if pad <= 0:
+        return stubs
+    top = load_config()["route_layers"][-1]
+
+    def fix(m: re.Match) -> str:
+        return f"{m.group(1)} {top} {min(int(m.group(2)), pad)} "
+    return [re.sub(rf"\b(ROUTED|NEW) {top} (\d+) ", fix, st) for st in stubs]
 
 
 def fp_power() -> str:

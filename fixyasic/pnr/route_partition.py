@@ -326,7 +326,8 @@ def _via_pads(stmt: str, route: set[str]) -> list[Shape]:
 
 def route_shapes(stmt: str, t: Tech, special: bool = False) -> list[Shape]:
     """Metal of one routed NETS (or SPECIALNETS, with explicit widths) statement: wire
-    segments grown by half their width (ends too), via pads."""
+    segments grown by half their width, via pads. Regular wires extend half their width past
+    each end; special wires end flush, as magic and klayout read them (and as the GDS has it)."""
     toks = stmt.replace("(", " ( ").replace(")", " ) ").split()
     out: list[Shape] = []
     i = toks.index("+") if "+" in toks else len(toks)
@@ -354,9 +355,11 @@ def route_shapes(stmt: str, t: Tech, special: bool = False) -> list[Shape]:
             x = last[0] if vx == "*" else int(float(vx))
             y = last[1] if vy == "*" else int(float(vy))
             if last is not None and (x, y) != last:
-                out.append((layer, (min(x, last[0]) - hw, min(y, last[1]) - hw,
-                                    max(x, last[0]) + hw, max(y, last[1]) + hw)))
-            elif last is None:
+                ex = 0 if special and y == last[1] else hw   # flush ends along a special wire
+                ey = 0 if special and x == last[0] else hw
+                out.append((layer, (min(x, last[0]) - ex, min(y, last[1]) - ey,
+                                    max(x, last[0]) + ex, max(y, last[1]) + ey)))
+            elif last is None and not special:
                 out.append((layer, (x - hw, y - hw, x + hw, y + hw)))  # a lone point is metal too
             last = (x, y)
             i = j + 1
