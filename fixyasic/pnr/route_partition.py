@@ -15,9 +15,10 @@ on small windows of the die instead:
    reachable: qrouter keeps routes off a net's pins, while a pin of no net only blocks its own
    layer). Overlapping windows never run at the same time: each level runs in 4 phases (2x2
    colouring of the tiles), the windows of a phase in parallel.
-4. A window's failed nets (and the smaller net of any short) are routed at the end by a repair
-   run on the whole die in which every other net is loaded with its wiring as an existing
-   route: qrouter routes only those nets and rips up and re-routes whatever blocks them.
+4. A window's failed nets (and the smaller net of any short) are routed at the end by repair
+   runs on the whole die in which every other net is loaded with its wiring as an existing
+   route: qrouter routes only those nets and rips up and re-routes whatever blocks them. Runs
+   follow (bounded) while the merged wiring still has shorts or failed nets.
 5. All runs' routed nets are merged into one DEF (VIAS, NETS and qrouter's stub SPECIALNETS) and
    check_routed() verifies that no two nets' metal touches and every multi-pin net has wiring.
 """
@@ -53,6 +54,8 @@ NET_MARGIN_UM = 2.0           # room around a net's pins that its window must al
 CELL_MARGIN_UM = 2.0          # cells this close to a window still block its routing
 JOBS = 2                      # qrouter processes of one phase running at once
 REPAIR_UNHIDE_UM = 5.0        # repair: unreadable nets this close to a still-failing net go again
+REPAIR_ROUNDS = 3             # repair runs driven by the shorts of the nets each run routed
+REPAIR_SWEEPS = 2             # then runs for whatever the whole merged DEF still has shorted
 
 
 def _grow(r: Rect, d: int) -> Rect:
@@ -386,6 +389,21 @@ class RunResult:
     final: bool = False            # failed nets stay failed (no later run retries them)
 
 
+@dataclass
+class _RepairState:
+    """What the repair runs (PartitionedRouter._repair) share: every net's current wiring."""
+    st_of: dict[str, str]                  # net -> routed NETS statement
+    stubs_of: dict[str, list[str]]         # net -> its stub SPECIALNETS statements
+    hidden: set[str]                       # nets given to qrouter as obstructions, not as routes
+    merged: Path                           # DEF of all current wiring (for check_routed)
+    changed: set[str] = field(default_factory=set)       # nets the repair routed
+    round_of: dict[str, int] = field(default_factory=dict)  # changed net -> run of its wiring
+    failed: set[str] = field(default_factory=set)        # nets the last run touching them failed
+    dirs: list[Path] = field(default_factory=list)       # per run
+    secs: list[float] = field(default_factory=list)
+    vias: list[dict[str, str]] = field(default_factory=list)
+
+
 def _strap_obs(fp: Floorplan) -> list[tuple[Rect, str]]:
     from .route import obstructions
     out = []
@@ -521,17 +539,10 @@ class PartitionedRouter:
         text = text[:s] + f"\nNETS {len(self.rd.nets)} ;\n{body}" + text[e:]
         path.write_text(text.replace("\nPINS ", "\n" + vias + "PINS ", 1))
 
-    def _repair(self, failed: list[str], results: list[RunResult], keep: set[str] = frozenset(),
-                rounds: int = 3) -> RunResult:
-        """Whole-die run on a DEF where every routed net comes with its wiring, which qrouter
-        takes as that net's route: stage1 routes only the failed nets and stage2 rips up and
-        re-routes whatever blocks them, as in a whole-die route, without routing the other nets
-        again. Nets whose wiring qrouter cannot read back as a route (it logs 'Failure to find
-        route ...' while reading it; e.g. its own off-grid offset taps) would be invisible to
-        it: a read-only pass finds them and they go in bare, their metal as obstructions. A
-        re-routed net still touching another net is routed again with that one as obstruction
-        (as are `failed` nets shorted to the nets in `keep`)."""
-        from .route import run_qrouter, write_script
+    def _repair_start(self, results: list[RunResult], keep: set[str]) -> "_RepairState":
+        """Every routed net's wiring so far, and the nets qrouter cannot read back as a route:
+        a read-only qrouter pass on the whole design logs 'Failure to find route ...' for them."""
+        from .route import write_script
         d = self.workdir / "repair"
         d.mkdir(parents=True, exist_ok=True)
         st_of = {n: st for r in results for n, st in r.nets.items()}
@@ -539,14 +550,6 @@ class PartitionedRouter:
         for r in results:
             for st in r.stubs:
                 stubs_of[st.split()[1]].append(st)
-        t = Tech(self.tech.width, self.tech.spacing,
-                 {**self.tech.vias, **{n: _via_pads(st, self.route_layers) for n, st in self.vias.items()}})
-
-        def metal(nets: set[str]) -> list[str]:
-            return [_obs_line(lay, _grow(rect, t.spacing.get(lay, 1) - 1), self.rd.dbu)
-                    for n in sorted(nets) for st, sp in [(st_of[n], False)] + [(x, True) for x in stubs_of[n]]
-                    for lay, rect in route_shapes(st, t, sp)]
-
         self._repair_def(d / "window.def", st_of)
         head = [ln for ln in write_script(d / "probe.tcl", (d / "window.def").resolve(), d / "x.def", self.fp,
                                           obs=[]).read_text().splitlines()
@@ -556,56 +559,122 @@ class PartitionedRouter:
                                cwd=d, capture_output=True, text=True, timeout=self.timeout)
         hidden = set(re.findall(r"Failure to find route (?:start|end) node/route on net (\S+?)!",
                                 probe.stdout + probe.stderr)) & set(st_of)
-        hidden |= set(keep)
-        todo, changed, failed_now, secs = set(failed), set(), set(), 0.0
-        vias: dict[str, str] = {}
+        s = _RepairState(st_of, stubs_of, hidden | set(keep), merged=d / "merged.def")
+        self._repair_merge(s)
+        return s
+
+    def _repair_metal(self, s: "_RepairState", nets: set[str]) -> list[str]:
+        """Obstruction commands for the metal of `nets` (their wiring and stubs)."""
+        t = Tech(self.tech.width, self.tech.spacing,
+                 {**self.tech.vias, **{n: _via_pads(st, self.route_layers) for n, st in self.vias.items()}})
+        return [_obs_line(lay, _grow(rect, t.spacing.get(lay, 1) - 1), self.rd.dbu)
+                for n in sorted(nets) for st, sp in [(s.st_of[n], False)] + [(x, True) for x in s.stubs_of[n]]
+                for lay, rect in route_shapes(st, t, sp)]
+
+    def _repair_merge(self, s: "_RepairState") -> None:
+        cur = RunResult(Window("repair", -1, 0, (0, 0, 0, 0), []), 0, [], dict(s.st_of),
+                        [x for n in s.st_of for x in s.stubs_of[n]], {})
+        merge(self.rd, [cur], self.vias, s.merged)
+
+    def _repair_round(self, s: "_RepairState", todo: set[str]) -> set[str]:
+        """One whole-die qrouter run routing `todo` (from scratch) with every other readable net
+        loaded as its existing route and the hidden nets as obstructions; qrouter may rip up
+        and re-route loaded nets in the way. Returns the nets whose wiring changed. Each round
+        has its own directory, so a net's statement in the merged DEF is in that round's
+        routed.def."""
+        from .route import run_qrouter, write_script
+        k = len(s.dirs)
+        d = self.workdir / ("repair" if k == 0 else f"repair_{k + 1}")
+        d.mkdir(parents=True, exist_ok=True)
+        s.hidden -= todo
+        for f in ("fail.out", "routed.def"):
+            (d / f).unlink(missing_ok=True)
+        self._repair_def(d / "window.def", {n: st for n, st in s.st_of.items() if n not in s.hidden | todo})
+        script = write_script(d / "route.tcl", (d / "window.def").resolve(), (d / "routed.def").resolve(),
+                              self.fp, obs=[line for _, line in self.straps] + self._repair_metal(s, s.hidden),
+                              only=sorted(todo))
+        secs, nfail, log = run_qrouter(script, d, d / "routed.def", self.timeout)
+        out = (d / "routed.def").read_text()
+        bad = (d / "fail.out").read_text().split("\n", 1)[1].split() if (d / "fail.out").exists() else []
+        if len(bad) != nfail:
+            raise ToolError(f"repair: qrouter reported {nfail} failed nets, fail.out lists {len(bad)}")
+        now = todo | set(re.findall(r"Ripping up blocking net (\S+)", log.read_text(errors="replace")))
+        allst = _net_statements(_section(out, "NETS")[2])
+        for n in now:
+            s.st_of[n], s.stubs_of[n], s.round_of[n] = allst[n], [], k
+        for x in _statements(_section(out, "SPECIALNETS", out.index("\nEND NETS"))[2]):
+            if "ROUTED" in x and x.split()[1] in now:
+                s.stubs_of[x.split()[1]].append(x)
+        s.changed |= now
+        s.failed = (s.failed - now) | set(bad)
+        s.vias.append(_def_vias(out))
+        for name, st in s.vias[-1].items():
+            self.vias.setdefault(name, st)
+        s.dirs.append(d)
+        s.secs.append(secs)
+        self._repair_merge(s)
+        return now
+
+    def _near_failed(self, s: "_RepairState") -> set[str]:
+        """Hidden nets near the pins of a still-failing net: it may be boxed in by them (qrouter
+        cannot rip up an obstruction), so they are routed again with it."""
+        m = round(REPAIR_UNHIDE_UM * self.rd.dbu)
+        near = {o for n in s.failed for i, p in self.rd.conns[n] for _, r in self.rd.pin_shapes(i, p)
+                for _, _, o in self.routed.query(_grow(r, m))}
+        return near & s.hidden
+
+    def _repair(self, failed: list[str], results: list[RunResult], keep: set[str] = frozenset(),
+                rounds: int = REPAIR_ROUNDS, sweeps: int = REPAIR_SWEEPS) -> list[RunResult]:
+        """Whole-die runs on a DEF where every routed net comes with its wiring, which qrouter
+        takes as that net's route: stage1 routes only the failed nets and stage2 rips up and
+        re-routes whatever blocks them, as in a whole-die route, without routing the other nets
+        again. Nets whose wiring qrouter cannot read back as a route (it logs 'Failure to find
+        route ...' while reading it; e.g. its own off-grid offset taps) would be invisible to
+        it: they go in bare, their metal as obstructions. A re-routed net still touching another
+        net is routed again with that one as obstruction (as are `failed` nets shorted to the
+        nets in `keep`), for up to `rounds` runs.
+
+        Those rounds only look at the shorts of the nets they just routed, and a net can land on
+        the same obstruction every round (qrouter lets a route through an obstruction to reach
+        its pin), so up to `sweeps` more runs follow while the whole merged DEF still has shorts
+        (stub shorts too) or failed nets: both nets of each short are routed again, together,
+        so that qrouter sees each as a net rather than as an obstruction. Shorts left after that
+        stay in the result; check_routed on the final DEF counts them and the route step's
+        status marks the run invalid.
+
+        One RunResult per run, each with the nets whose final wiring it made; only the last
+        carries the nets still failed."""
+        s = self._repair_start(results, keep)
+        todo = set(failed)
         for _ in range(rounds):
-            hidden -= todo
-            for f in ("fail.out", "routed.def"):
-                (d / f).unlink(missing_ok=True)
-            self._repair_def(d / "window.def", {n: st for n, st in st_of.items() if n not in hidden | todo})
-            script = write_script(d / "route.tcl", (d / "window.def").resolve(), (d / "routed.def").resolve(),
-                                  self.fp, obs=[line for _, line in self.straps] + metal(hidden),
-                                  only=sorted(todo))
-            secs_k, nfail, log = run_qrouter(script, d, d / "routed.def", self.timeout)
-            secs += secs_k
-            out = (d / "routed.def").read_text()
-            bad = (d / "fail.out").read_text().split("\n", 1)[1].split() if (d / "fail.out").exists() else []
-            if len(bad) != nfail:
-                raise ToolError(f"repair: qrouter reported {nfail} failed nets, fail.out lists {len(bad)}")
-            now = todo | set(re.findall(r"Ripping up blocking net (\S+)", log.read_text(errors="replace")))
-            allst = _net_statements(_section(out, "NETS")[2])
-            for n in now:
-                st_of[n] = allst[n]
-                stubs_of[n] = []
-            for x in _statements(_section(out, "SPECIALNETS", out.index("\nEND NETS"))[2]):
-                if "ROUTED" in x and x.split()[1] in now:
-                    stubs_of[x.split()[1]].append(x)
-            changed |= now
-            failed_now = (failed_now - now) | set(bad)
-            vias.update(_def_vias(out))
-            for name, st in _def_vias(out).items():
-                self.vias.setdefault(name, st)
-            cur = RunResult(Window("repair", -1, 0, (0, 0, 0, 0), []), 0, [],
-                            {n: st_of[n] for n in st_of}, [x for n in st_of for x in stubs_of[n]], {})
-            merge(self.rd, [cur], self.vias, d / "merged.def")
-            shorts = [sh for sh in check_routed(d / "merged.def").shorts if sh[0] in now or sh[1] in now]
-            if not shorts and not failed_now:
+            if not todo:
                 break
-            hidden |= {b if a in now else a for a, b, _, _ in shorts} - now
-            todo = {a if a in now else b for a, b, _, _ in shorts} | failed_now
-            # a net still failing may be boxed in by hidden nets qrouter cannot rip up: those
-            # near its pins are routed again with it
-            m = round(REPAIR_UNHIDE_UM * self.rd.dbu)
-            near = {o for n in failed_now for i, p in self.rd.conns[n] for _, r in self.rd.pin_shapes(i, p)
-                    for _, _, o in self.routed.query(_grow(r, m))}
-            todo |= near & hidden
+            now = self._repair_round(s, todo)
+            shorts = [sh for sh in check_routed(s.merged).shorts if sh[0] in now or sh[1] in now]
+            if not shorts and not s.failed:
+                break
+            s.hidden |= {b if a in now else a for a, b, _, _ in shorts} - now
+            todo = {a if a in now else b for a, b, _, _ in shorts} | s.failed | self._near_failed(s)
+        for _ in range(sweeps):
+            rep = check_routed(s.merged)
+            todo = {n for a, b, _, _ in rep.shorts + rep.stub_shorts for n in (a, b)} & set(self.rd.nets)
+            if not todo and not s.failed:
+                break
+            self._repair_round(s, todo | s.failed | self._near_failed(s))
+        return self._repair_results(s, results)
+
+    def _repair_results(self, s: "_RepairState", results: list[RunResult]) -> list[RunResult]:
         for r in results:  # the re-routed nets' earlier wiring is gone
-            r.nets = {n: st for n, st in r.nets.items() if n not in changed}
-            r.stubs = [x for x in r.stubs if x.split()[1] not in changed]
-        w = Window("repair", -1, 0, (0, 0, self.grid.nx - 1, self.grid.ny - 1), sorted(changed))
-        return RunResult(w, secs, sorted(failed_now), {n: st_of[n] for n in sorted(changed)},
-                         [x for n in sorted(changed) for x in stubs_of[n]], vias, True)
+            r.nets = {n: st for n, st in r.nets.items() if n not in s.changed}
+            r.stubs = [x for x in r.stubs if x.split()[1] not in s.changed]
+        out = []
+        for k, d in enumerate(s.dirs):
+            nets = sorted(n for n in s.changed if s.round_of[n] == k)
+            last = k == len(s.dirs) - 1
+            w = Window(d.name, -1, 0, (0, 0, self.grid.nx - 1, self.grid.ny - 1), nets)
+            out.append(RunResult(w, s.secs[k], sorted(s.failed) if last else [], {n: s.st_of[n] for n in nets},
+                                 [x for n in nets for x in s.stubs_of[n]], s.vias[k], True))
+        return out
 
     def route(self, tiles: int, out_def: Path, jobs: int = JOBS, order: str = "top-down") -> "PartitionResult":
         """top-down: the nets too large for any window first, on the whole die (qrouter itself
@@ -649,11 +718,9 @@ class PartitionedRouter:
         keep -= set(failed)
         if failed:  # qrouter's own rip-up on the whole die, the rest of the wiring in place
             t1 = time.time()
-            r = self._repair(failed, results, keep)
-            ripped_all += [n for n in r.window.nets if n not in failed]
-            results.append(r)
-            for name, st in r.vias.items():
-                self.vias.setdefault(name, st)
+            reps = self._repair(failed, results, keep)
+            ripped_all += [n for r in reps for n in r.window.nets if n not in failed]
+            results += reps
             phase_secs.append(round(time.time() - t1, 2))
         merge(self.rd, results, self.vias, out_def)
         return PartitionResult(results, escalated, phase_secs, time.time() - t0, tiles,
