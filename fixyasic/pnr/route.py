@@ -187,7 +187,7 @@ def run_qrouter(script: Path, workdir: Path, out_def: Path, timeout: float) -> t
 
 
 def route(placed_def_router: Path, fp: Floorplan, workdir: Path, timeout: float = 3600,
-          partition: int | str | None = None) -> RouteResult:
+          partition: int | str | None = None, order: str = "top-down") -> RouteResult:
     """Route `placed_def_router` (a DEF written with straps=False) in `workdir`.
 
     partition: None/0 = one qrouter run on the whole die; N >= 2 = windowed routing on an N x N
@@ -200,7 +200,8 @@ def route(placed_def_router: Path, fp: Floorplan, workdir: Path, timeout: float 
     from . import route_partition as rp
     tiles = rp.resolve_partition(partition, Path(placed_def_router))
     if tiles:
-        pr = rp.route_partitioned(Path(placed_def_router), fp, workdir, out_def, tiles, timeout=timeout)
+        pr = rp.route_partitioned(Path(placed_def_router), fp, workdir, out_def, tiles, timeout=timeout,
+                                  order=order)
         secs, failed, log, info = pr.seconds, pr.failed, pr.log, pr.summary()
     else:
         script = write_script(workdir / "route.tcl", Path(placed_def_router).resolve(), out_def.resolve(), fp)

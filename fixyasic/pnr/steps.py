@@ -38,6 +38,9 @@ class PnrOptions:
     clock_fanout: int = 16              # clock tree: loads per buffer
     max_fanout: int = 24                # other nets above this get a buffer tree
     route_partition: str | int | None = "auto"  # windowed routing: N (N x N tiles), None, "auto"
+    # windowed routing order: "top-down" (nets too big for a window first, on the whole die) or
+    # "bottom-up" (small windows first; better where wide-fanout buses cross dense logic)
+    route_order: str = "top-down"
 
 
 def _paths(run_dir: Path, top: str) -> dict[str, Path]:
@@ -126,7 +129,7 @@ def step_route(top: str, run_dir: Path, opt: PnrOptions) -> dict:
     p = _paths(run_dir, top)
     fp = fpmod.Floorplan.load(p["fp"])
     rr = routemod.route(p["router"], fp, Path(run_dir) / "qrouter", timeout=opt.route_timeout,
-                        partition=opt.route_partition)
+                        partition=opt.route_partition, order=opt.route_order)
     rr.routed_def.replace(p["routed"])
     return {**_layout_check(p["routed"]), "wirelength": rr.wirelength_um, "vias": rr.vias,
             "unrouted_nets": len(rr.unrouted), "router_failed_nets": rr.failed_nets, "drvs": rr.failed_nets + len(rr.unrouted),
