@@ -158,3 +158,36 @@ def test_repair_routes_away_a_short_left_in_the_merged_def(routed, tmp_path):
     rp.merge(rd, [given, *reps], router.vias, tmp_path / "after.def")
     rep = rp.check_routed(tmp_path / "after.def")
     assert rep.shorts == [] and rep.stub_shorts == [] and rep.unrouted == []
+
+
+def test_failures_over_the_repair_budget_are_left_unrouted_and_reported(placed, tmp_path):
+    """Real qrouter windows; one window's result then loses a routed net, as if qrouter had
+    failed it. With a repair budget of 0 failed nets the whole-die repair is skipped: the net is
+    unrouted in the output, counted as failed, and the route step's checks see it."""
+    from fixyasic.pnr.floorplan import Floorplan
+
+    fp = Floorplan.load(placed / f"{TOP}.fp.json")
+    rd = rp.read_router_def(placed / f"{TOP}.router.def")
+    lost: list[str] = []
+
+    class Failing(rp.PartitionedRouter):
+        def _run(self, w, d, script, out):
+            r = super()._run(w, d, script, out)
+            if not lost and w.level == 0 and r.nets:
+                n = sorted(r.nets)[0]
+                lost.append(n)
+                r.nets.pop(n)
+                r.stubs = [x for x in r.stubs if x.split()[1] != n]
+                r.failed.append(n)
+            return r
+
+    res = Failing(rd, fp, tmp_path, timeout=600).route(2, tmp_path / "out.def", max_repair=0)
+    # (the windows' own failures and shorts, which the repair would route, are left out too)
+    assert lost and set(lost) <= set(res.unrepaired) and res.failed == len(res.unrepaired)
+    assert not [r for r in res.runs if r.window.name.startswith("repair")]
+    rep = rp.check_routed(tmp_path / "out.def")
+    assert rep.unrouted == res.unrepaired and rep.shorts == []
+    # with the default (no budget) the same failure is repaired
+    lost.clear()
+    res = Failing(rd, fp, tmp_path / "b", timeout=600).route(2, tmp_path / "b.def")
+    assert lost and not res.unrepaired and rp.check_routed(tmp_path / "b.def").unrouted == []

@@ -676,7 +676,8 @@ class PartitionedRouter:
                                  [x for n in nets for x in s.stubs_of[n]], s.vias[k], True))
         return out
 
-    def route(self, tiles: int, out_def: Path, jobs: int = JOBS, order: str = "top-down") -> "PartitionResult":
+    def route(self, tiles: int, out_def: Path, jobs: int = JOBS, order: str = "top-down",
+              max_repair: int | None = None) -> "PartitionResult":
         """top-down: the nets too large for any window first, on the whole die (qrouter itself
         routes the nets with most pins first), then the windows from large to small; bottom-up:
         the windows from small to large, then the whole die. Nets a run fails are routed at the
@@ -716,6 +717,14 @@ class PartitionedRouter:
                 failed.append(small)
                 keep.add(big)
         keep -= set(failed)
+        unrepaired: list[str] = []
+        if failed and max_repair is not None and len(set(failed)) > max_repair:
+            # the whole-die repair clears a few nets a minute: past the budget the run ends now,
+            # the failed nets unrouted (the route step reports them, the run is invalid)
+            unrepaired, failed = sorted(set(failed)), []
+            for r in results:
+                r.nets = {n: st for n, st in r.nets.items() if n not in unrepaired}
+                r.stubs = [x for x in r.stubs if x.split()[1] not in unrepaired]
         if failed:  # qrouter's own rip-up on the whole die, the rest of the wiring in place
             t1 = time.time()
             reps = self._repair(failed, results, keep)
@@ -725,7 +734,7 @@ class PartitionedRouter:
         merge(self.rd, results, self.vias, out_def)
         return PartitionResult(results, escalated, phase_secs, time.time() - t0, tiles,
                                self.workdir / results[-1].window.name / "qrouter.log", order,
-                               ripped=len(ripped_all))
+                               ripped=len(ripped_all), unrepaired=unrepaired)
 
 
 @dataclass
@@ -739,11 +748,13 @@ class PartitionResult:
     order: str = "top-down"
     ripped: int = 0                               # routed nets ripped up for the retries
     check: dict = field(default_factory=dict)   # check_routed() counts on the merged DEF
+    unrepaired: list[str] = field(default_factory=list)  # failed nets left out: over the repair budget
 
     @property
     def failed(self) -> int:
-        """Nets left failed: those of the final run (earlier failures were routed again)."""
-        return sum(len(r.failed) for r in self.runs if r.final)
+        """Nets left failed: those of the final run (earlier failures were routed again), or all
+        the windows' failures when they were over the repair budget."""
+        return sum(len(r.failed) for r in self.runs if r.final) + len(self.unrepaired)
 
     def summary(self) -> dict:
         lv: dict[str, int] = defaultdict(int)
@@ -753,7 +764,7 @@ class PartitionResult:
                 "nets_per_level": dict(lv), "escalated": len(self.escalated), "ripped_up": self.ripped,
                 "phase_seconds": self.phase_seconds,
                 "qrouter_seconds": round(sum(r.seconds for r in self.runs), 2),
-                "seconds": round(self.seconds, 2), "check": self.check}
+                "seconds": round(self.seconds, 2), "check": self.check, "unrepaired": len(self.unrepaired)}
 
 
 def merge(rd: RouterDef, results: list[RunResult], vias: dict[str, str], out_def: Path) -> None:
@@ -797,9 +808,10 @@ def resolve_partition(partition: int | str | None, router_def: Path) -> int:
 
 
 def route_partitioned(router_def: Path, fp: Floorplan, workdir: Path, out_def: Path, tiles: int,
-                      timeout: float = 3600, jobs: int = JOBS, order: str = "top-down") -> PartitionResult:
+                      timeout: float = 3600, jobs: int = JOBS, order: str = "top-down",
+                      max_repair: int | None = None) -> PartitionResult:
     rd = read_router_def(router_def)
-    res = PartitionedRouter(rd, fp, Path(workdir), timeout).route(tiles, out_def, jobs, order)
+    res = PartitionedRouter(rd, fp, Path(workdir), timeout).route(tiles, out_def, jobs, order, max_repair)
     t0 = time.time()
     rep = check_routed(out_def)
     # qrouter itself leaves the odd short (off-grid offset taps, very wide stubs) in whole-die

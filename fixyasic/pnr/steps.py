@@ -41,6 +41,9 @@ class PnrOptions:
     # windowed routing order: "top-down" (nets too big for a window first, on the whole die) or
     # "bottom-up" (small windows first; better where wide-fanout buses cross dense logic)
     route_order: str = "top-down"
+    # windowed routing: above this many failed nets the whole-die repair (a few nets a minute) is
+    # skipped and the run reported invalid at once; None = always repair
+    route_max_repair: int | None = 300
 
 
 def _paths(run_dir: Path, top: str) -> dict[str, Path]:
@@ -129,7 +132,8 @@ def step_route(top: str, run_dir: Path, opt: PnrOptions) -> dict:
     p = _paths(run_dir, top)
     fp = fpmod.Floorplan.load(p["fp"])
     rr = routemod.route(p["router"], fp, Path(run_dir) / "qrouter", timeout=opt.route_timeout,
-                        partition=opt.route_partition, order=opt.route_order)
+                        partition=opt.route_partition, order=opt.route_order,
+                        max_repair=opt.route_max_repair)
     rr.routed_def.replace(p["routed"])
     return {**_layout_check(p["routed"]), "wirelength": rr.wirelength_um, "vias": rr.vias,
             "unrouted_nets": len(rr.unrouted), "router_failed_nets": rr.failed_nets, "drvs": rr.failed_nets + len(rr.unrouted),
