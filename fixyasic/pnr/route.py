@@ -122,7 +122,8 @@ def restore_straps(routed_def: Path, fp: Floorplan) -> None:
                 stubs.append(stmt.strip())
         text = text[:extra] + "\nEND DESIGN\n"
     full = _pwr_specialnets(fp, straps=True)
-    stubs = narrow_top_layer_stubs(stubs, _via_pads_on(text, load_config()["route_layers"][-1]))
+    layers = load_config()["route_layers"]
+    stubs = narrow_top_layer_stubs(stubs, _via_pads_on(text, layers[-1], layers[-2]))
     statements = full[1:-1] + stubs
     section = f"SPECIALNETS {len(statements)} ;\n" + "\n".join(statements) + "\nEND SPECIALNETS"
     start = text.find("\nSPECIALNETS ")
@@ -136,12 +137,12 @@ def restore_straps(routed_def: Path, fp: Floorplan) -> None:
     tmp.replace(routed_def)
 
 
-def _via_pads_on(def_text: str, layer: str) -> int:
-    """Largest pad (either side) on ``layer`` of the vias the DEF defines that reach it from
-    below: the width a stub on the top routing layer needs."""
+def _via_pads_on(def_text: str, layer: str, below: str) -> int:
+    """Largest pad (either side) on ``layer`` of the vias the DEF defines between ``below`` and
+    ``layer``: the width a stub on the top routing layer needs."""
     pads = [max(int(x2) - int(x1), int(y2) - int(y1))
             for block in re.findall(r"(?ms)^- \S+\n(.*?);", def_text[def_text.find("\nVIAS "):def_text.find("\nEND VIAS")])
-            if f" {layer} " in block and len(re.findall(r"\+ RECT", block)) >= 3
+            if f" {layer} " in block and f" {below} " in block
             for x1, y1, x2, y2 in re.findall(rf"\+ RECT {layer} \( (-?\d+) (-?\d+) \) \( (-?\d+) (-?\d+) \)", block)]
     return max(pads, default=0)
 
