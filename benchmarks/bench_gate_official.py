@@ -3,7 +3,8 @@ extractor's SiliconCompiler-synthesized sky130hd netlist, simulated with the off
 Verilog cell models (UDP primitives + sky130_fd_sc_hd.v, unmodified, read from the PDK) in
 Icarus; every output value is compared with FixedNetwork.forward.
 
-    nice -n 5 python benchmarks/bench_gate_official.py                 # 100 images (~40 min)
+    nice -n 5 python benchmarks/bench_gate_official.py                 # 100 images (~170 s each)
+    ... --images 40 --offset 20 --netlist N.vg --out DIR2              # one slice per core
     python benchmarks/bench_gate_official.py --images 3                # quick look
     python benchmarks/bench_gate_official.py --netlist N.vg            # skip synthesis
 
