@@ -140,10 +140,12 @@ def restore_straps(routed_def: Path, fp: Floorplan) -> None:
 def _via_pads_on(def_text: str, layer: str, below: str) -> int:
     """Largest pad (either side) on ``layer`` of the vias the DEF defines between ``below`` and
     ``layer``: the width a stub on the top routing layer needs."""
-    pads = [max(int(x2) - int(x1), int(y2) - int(y1))
-            for block in re.findall(r"(?ms)^- \S+\n(.*?);", def_text[def_text.find("\nVIAS "):def_text.find("\nEND VIAS")])
-            if f" {layer} " in block and f" {below} " in block
-            for x1, y1, x2, y2 in re.findall(rf"\+ RECT {layer} \( (-?\d+) (-?\d+) \) \( (-?\d+) (-?\d+) \)", block)]
+    from .route_partition import _def_vias, _via_pads
+
+    pads = [max(r[2] - r[0], r[3] - r[1])
+            for st in _def_vias(def_text).values()
+            if {layer, below} <= {lay for lay, _ in _via_pads(st, {layer, below})}
+            for lay, r in _via_pads(st, {layer})]
     return max(pads, default=0)
 
 

@@ -389,6 +389,13 @@ class RunResult:
     final: bool = False            # failed nets stay failed (no later run retries them)
 
 
+def _drop_wiring(results: list[RunResult], nets: set[str]) -> None:
+    """Forget the runs' wiring (NETS statements and stubs) of `nets`."""
+    for r in results:
+        r.nets = {n: st for n, st in r.nets.items() if n not in nets}
+        r.stubs = [x for x in r.stubs if x.split()[1] not in nets]
+
+
 @dataclass
 class _RepairState:
     """What the repair runs (PartitionedRouter._repair) share: every net's current wiring."""
@@ -664,9 +671,7 @@ class PartitionedRouter:
         return self._repair_results(s, results)
 
     def _repair_results(self, s: "_RepairState", results: list[RunResult]) -> list[RunResult]:
-        for r in results:  # the re-routed nets' earlier wiring is gone
-            r.nets = {n: st for n, st in r.nets.items() if n not in s.changed}
-            r.stubs = [x for x in r.stubs if x.split()[1] not in s.changed]
+        _drop_wiring(results, s.changed)  # the re-routed nets' earlier wiring is gone
         out = []
         for k, d in enumerate(s.dirs):
             nets = sorted(n for n in s.changed if s.round_of[n] == k)
@@ -722,9 +727,7 @@ class PartitionedRouter:
             # the whole-die repair clears a few nets a minute: past the budget the run ends now,
             # the failed nets unrouted (the route step reports them, the run is invalid)
             unrepaired, failed = sorted(set(failed)), []
-            for r in results:
-                r.nets = {n: st for n, st in r.nets.items() if n not in unrepaired}
-                r.stubs = [x for x in r.stubs if x.split()[1] not in unrepaired]
+            _drop_wiring(results, set(unrepaired))
         if failed:  # qrouter's own rip-up on the whole die, the rest of the wiring in place
             t1 = time.time()
             reps = self._repair(failed, results, keep)
