@@ -143,9 +143,10 @@ def step_route(top: str, run_dir: Path, opt: PnrOptions) -> dict:
 
 def _layout_check(routed_def: Path) -> dict:
     """Metal-overlap counts of the routed DEF (no DRC/LVS tool exists here): touching wires of two
-    nets, qrouter's stubs, and signal wires on the cells' VPWR/VGND or other pin shapes. Recorded,
-    not judged: qrouter does not see the power pins' li1 shapes, and blocking them leaves pins
-    without access (docs/flow.md, known defects)."""
+    nets, qrouter's stubs, and signal wires on the cells' VPWR/VGND or other pin shapes. judge()
+    fails a route on `shorts`/`stub_shorts`; `power_shorts` and `pin_shorts` are recorded only:
+    qrouter does not see the power pins' li1 shapes, and blocking them leaves pins without access
+    (docs/flow.md, known defects)."""
     from .route_partition import check_routed
     cfg = load_config()
     power = {cfg["power_net"], cfg["ground_net"]}
