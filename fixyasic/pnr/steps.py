@@ -30,6 +30,9 @@ class PnrOptions:
     pad_sites: int = 1
     row_gap_tracks: int | None = None
     effort: int = 3
+    # coloquinte: widen cells to fill the rows to this density before global placement, so the
+    # cells spread over the whole core instead of packing where the nets pull them; None = off
+    spread_density: float | None = None
     corner: str = "tt"
     min_activity_coverage: float = 0.9  # nets seen in the trace / all nets
     random_cycles: int = 256            # fallback stimulus length (marked as random)
@@ -82,7 +85,8 @@ def step_place(top: str, run_dir: Path, opt: PnrOptions) -> dict:
     fp = fpmod.Floorplan.load(p["fp"])
     with captured_stdout(Path(run_dir) / "placer.log"):
         if opt.placer == "coloquinte":
-            res = pc.place_coloquinte(nl, fp, effort=opt.effort, pad_sites=opt.pad_sites)
+            res = pc.place_coloquinte(nl, fp, effort=opt.effort, pad_sites=opt.pad_sites,
+                                      spread_density=opt.spread_density)
         elif opt.placer == "graywolf":
             from .place_graywolf import place_graywolf
             res = place_graywolf(nl, fp, Path(run_dir) / "graywolf", pad_sites=opt.pad_sites)
