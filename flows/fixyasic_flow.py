@@ -1,5 +1,6 @@
 """sky130hd flow without OpenROAD: elaborate -> synthesis (SC/yosys) -> floorplan -> place
-(coloquinte or graywolf) -> route (qrouter) -> parasitics (DEF->SPEF) -> timing (OpenSTA) ->
+(coloquinte or graywolf) -> cts (clock/fanout buffer trees) -> holdfix (hold buffers, OpenSTA)
+-> route (qrouter) -> parasitics (DEF->SPEF) -> timing (OpenSTA) ->
 power (gate-level activity + OpenSTA) -> gds (klayout). `stock_openroad_flow()` returns SC's own
 ASIC flow for machines that have OpenROAD."""
 

@@ -157,14 +157,16 @@ def test_routed_def_and_spef_rc(tmp_path):
 
 GOOD = {"unrouted_nets": 0, "router_failed_nets": 0, "setupwns": 0.5, "activity_coverage": 0.99,
         "averagepower": 1e-3, "activity_source": "fashion_mnist", "shorts": 0, "stub_shorts": 0,
-        "power_shorts": 7}
+        "power_shorts": 7, "holdwns": 0.02}
 
 
 @pytest.mark.parametrize("change,why", [
     ({"unrouted_nets": 3}, "unrouted"), ({"router_failed_nets": 2}, "failed"),
     ({"setupwns": -0.1}, "setup slack"), ({"activity_coverage": 0.3}, "activity covers"),
     ({"averagepower": 0.0}, "power"), ({"setupwns": None}, "no setup slack"),
-    ({"shorts": 2}, "shorts between nets"), ({"stub_shorts": 1}, "shorts between nets")])
+    ({"shorts": 2}, "shorts between nets"), ({"stub_shorts": 1}, "shorts between nets"),
+    ({"holdwns": -0.01}, "hold slack"), ({"holdwns": None}, "no hold slack"),
+    ({"holdwns": float("nan")}, "no hold slack")])
 def test_status_invalid_reasons(change, why):
     opt = PnrOptions(clock_ns=5.0)
     assert judge(GOOD, opt).valid

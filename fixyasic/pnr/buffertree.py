@@ -32,7 +32,7 @@ class BufferReport:
     max_fanout_after: int = 0
 
 
-class _RowSpace:
+class RowSpace:
     """Free x-spans per row, for dropping a buffer near a point."""
 
     def __init__(self, fp: Floorplan, gaps: dict[int, list[tuple[int, int]]], pad: int):
@@ -59,7 +59,7 @@ class _RowSpace:
                 if best is None or cost < best[0]:
                     best = (cost, ry, k, cx)
         if best is None:
-            raise FlowError("no free row space left for a clock/fanout buffer; lower the utilization")
+            raise FlowError("no free row space left for a buffer; lower the utilization")
         _, ry, k, cx = best
         a, b = self.gaps[ry][k]
         self.gaps[ry][k:k + 1] = [s for s in ((a, cx), (cx + width, b)) if s[1] > s[0]]
@@ -88,7 +88,7 @@ def buffer_trees(nl: Netlist, fp: Floorplan, placement: Placement, clock_net: st
     from .place_coloquinte import row_gaps
     macros = macros_cached(str(pdk_files().lef))
     dbu = fp.dbu
-    space = _RowSpace(fp, gaps if gaps is not None else row_gaps(fp, nl, placement), pad_sites)
+    space = RowSpace(fp, gaps if gaps is not None else row_gaps(fp, nl, placement), pad_sites)
     pins = {p.name: (p.x, p.y) for p in fp.pins}
     by_name = {i.name: i for i in nl.instances}
     report = BufferReport()

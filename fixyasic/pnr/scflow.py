@@ -50,7 +50,7 @@ def run_sc_flow(sources: list[Path], top: str, out_dir: Path, opt: PnrOptions | 
     else:
         sc_project.set_flow(project, fixyasic_flow.pnr_flow())
         stim_file = save_stimulus(stimulus, out / "stimulus.npz") if stimulus is not None else None
-        for _, cls in PNR_TASKS:
+        for step, cls in PNR_TASKS:
             for t in (lambda r: r if isinstance(r, set) else {r})(cls.find_task(project)):
                 t.set("var", "clock_ns", opt.clock_ns)
                 t.set("var", "utilization", opt.utilization or load_config()["default_utilization"])
@@ -59,6 +59,9 @@ def run_sc_flow(sources: list[Path], top: str, out_dir: Path, opt: PnrOptions | 
                     t.set("var", "clock_port", opt.clock_port)
                 if stim_file is not None:
                     t.set("var", "stimulus", str(stim_file))
+                if step == "holdfix":
+                    t.set("var", "hold_fix", opt.hold_fix)
+                    t.set("var", "hold_margin_ns", opt.hold_margin_ns)
     project.option.set_quiet(quiet)
     t0 = time.time()
     try:

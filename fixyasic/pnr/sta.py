@@ -82,20 +82,16 @@ def driver_pins(nl: Netlist) -> dict[str, str]:
 _POWER_TOTAL = re.compile(r"^Total\s+([-\d.eE+]+)\s+([-\d.eE+]+)\s+([-\d.eE+]+)\s+([-\d.eE+]+)", re.M)
 
 
-def run_sta(netlist_v: Path, nl: Netlist, workdir: Path, clock_ns: float,
-            spef: Path | None = None, clock_port: str | None = None,
-            activity: dict[str, tuple[float, float]] | None = None, corner: str = "tt",
-            output_load_pf: float = 0.005, timeout: float = 1800) -> StaResult:
-    """Timing (setup/hold, propagated clock through the buffer tree of step_cts) and power
-    (vectorless, then with `activity` net -> (toggles per clock cycle, static probability))."""
-    exe = require("sta")
+def timing_tcl(netlist_v: Path, nl: Netlist, clock_ns: float, spef: Path | None = None,
+               clock_port: str | None = None, corner: str = "tt",
+               output_load_pf: float = 0.005) -> list[str]:
+    """OpenSTA commands reading the design and setting the flow's constraints: one clock on the
+    clock port (propagated through the clock tree), IO delays 0, a small load on the outputs."""
     if clock_ns <= 0:
         raise InputError("clock period must be positive")
-    workdir = Path(workdir)
-    workdir.mkdir(parents=True, exist_ok=True)
     clk = find_clock(nl, clock_port)
-    lib = fixed_liberty(corner)
-    T = [f"read_liberty {lib}", f"read_verilog {Path(netlist_v).resolve()}", f"link_design {nl.top}"]
+    T = [f"read_liberty {fixed_liberty(corner)}", f"read_verilog {Path(netlist_v).resolve()}",
+         f"link_design {nl.top}"]
     if spef is not None:
         T.append(f"read_spef {Path(spef).resolve()}")
     if clk:
@@ -106,8 +102,42 @@ def run_sta(netlist_v: Path, nl: Netlist, workdir: Path, clock_ns: float,
         T.append(f"create_clock -name core_clk -period {clock_ns}")
         T.append("set_input_delay 0 -clock core_clk [all_inputs]")
     T += ["set_output_delay 0 -clock core_clk [all_outputs]",
-          f"set_load {output_load_pf} [all_outputs]",
-          "puts \"FX_BEGIN_PATH\"", "report_checks -path_delay max -digits 4", "puts \"FX_END_PATH\"",
+          f"set_load {output_load_pf} [all_outputs]"]
+    return T
+
+
+def run_tcl(commands: list[str], workdir: Path, timeout: float = 1800) -> str:
+    """Run OpenSTA on the commands (workdir/sta.tcl, log in workdir/sta.log); its output.
+    ToolError when it fails or prints an Error line."""
+    exe = require("sta")
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    script = workdir / "sta.tcl"
+    script.write_text("\n".join([*commands, "exit"]) + "\n")
+    log = workdir / "sta.log"
+    try:
+        proc = subprocess.run([exe, "-no_splash", "-exit", str(script.resolve())], cwd=workdir,
+                              capture_output=True, stdin=subprocess.DEVNULL,
+                              text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise ToolError(f"OpenSTA did not finish in {timeout:.0f} s") from None
+    out = proc.stdout + proc.stderr
+    log.write_text(out)
+    errs = [ln for ln in out.splitlines() if ln.startswith("Error")]
+    if proc.returncode != 0 or errs:
+        raise ToolError(f"OpenSTA failed: {(errs or [out.strip()[-300:]])[0]} (log: {log})")
+    return out
+
+
+def run_sta(netlist_v: Path, nl: Netlist, workdir: Path, clock_ns: float,
+            spef: Path | None = None, clock_port: str | None = None,
+            activity: dict[str, tuple[float, float]] | None = None, corner: str = "tt",
+            output_load_pf: float = 0.005, timeout: float = 1800) -> StaResult:
+    """Timing (setup/hold, propagated clock through the buffer tree of step_cts) and power
+    (vectorless, then with `activity` net -> (toggles per clock cycle, static probability))."""
+    clk = find_clock(nl, clock_port)
+    T = timing_tcl(netlist_v, nl, clock_ns, spef, clock_port, corner, output_load_pf)
+    T += ["puts \"FX_BEGIN_PATH\"", "report_checks -path_delay max -digits 4", "puts \"FX_END_PATH\"",
           "report_wns -digits 4", "report_tns -digits 4",
           "puts \"FX_HOLD [sta::worst_slack_cmd min]\"",
           f"set_power_activity -input -activity {DEFAULT_INPUT_ACTIVITY} -duty 0.5",
@@ -136,22 +166,9 @@ def run_sta(netlist_v: Path, nl: Netlist, workdir: Path, clock_ns: float,
                 T.append(f"sta::set_power_pin_activity [sta::find_pin {_tcl(pin)}] {act:.6g} {duty:.6g}")
             n_annot += 1
         T += ["puts \"FX_POWER annotated\"", "report_power -digits 6"]
-    T.append("exit")
-    script = workdir / "sta.tcl"
-    script.write_text("\n".join(T) + "\n")
-    log = workdir / "sta.log"
     t0 = time.time()
-    try:
-        proc = subprocess.run([exe, "-no_splash", "-exit", str(script.resolve())], cwd=workdir,
-                              capture_output=True, stdin=subprocess.DEVNULL,
-                              text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        raise ToolError(f"OpenSTA did not finish in {timeout:.0f} s") from None
-    out = proc.stdout + proc.stderr
-    log.write_text(out)
-    errs = [ln for ln in out.splitlines() if ln.startswith("Error")]
-    if proc.returncode != 0 or errs:
-        raise ToolError(f"OpenSTA failed: {(errs or [out.strip()[-300:]])[0]} (log: {log})")
+    out = run_tcl(T, workdir, timeout)
+    log = Path(workdir) / "sta.log"
     wns = re.search(r"^wns\s+([-\d.eE+]+)", out, re.M)
     tns = re.search(r"^tns\s+([-\d.eE+]+)", out, re.M)
     hold = re.search(r"FX_HOLD\s+([-\d.eE+]+)", out)

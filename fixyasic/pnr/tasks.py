@@ -156,6 +156,31 @@ class CtsTask(_PnrTask):
         return 0
 
 
+class HoldFixTask(_PnrTask):
+    """Hold repair: delay buffers in front of register pins with negative hold slack
+    (fixyasic.pnr.holdfix), OpenSTA on estimated parasitics."""
+    STEP = "holdfix"
+    CONSUMES = ("vg", "fp.json", "placed.def", "router.def", "placement.json")
+    NEEDS = ("sta",)
+    PRODUCES = ("vg", "fp.json", "placed.def", "router.def", "placement.json")
+
+    def __init__(self):
+        super().__init__()
+        self.add_parameter("hold_fix", "bool", "insert hold buffers", defvalue=True)
+        self.add_parameter("hold_margin_ns", "float", "hold slack to reach, ns", defvalue=0.05)
+
+    def _opts(self) -> steps.PnrOptions:
+        opt = super()._opts()
+        opt.hold_fix = bool(self.get("var", "hold_fix"))
+        opt.hold_margin_ns = float(self.get("var", "hold_margin_ns"))
+        return opt
+
+    def run(self):
+        work = self._stage_inputs()
+        self._publish(work, steps.step_holdfix(self.design_topmodule, work, self._opts()))
+        return 0
+
+
 class RouteTask(_PnrTask):
     STEP = "route"
     CONSUMES = ("vg", "fp.json", "placed.def", "router.def")
@@ -217,6 +242,6 @@ class GdsTask(_PnrTask):
         return 0
 
 
-PNR_TASKS = [("floorplan", FloorplanTask), ("place", PlaceTask), ("cts", CtsTask), ("route", RouteTask),
-             ("parasitics", ParasiticsTask), ("timing", TimingTask), ("power", PowerTask),
+PNR_TASKS = [("floorplan", FloorplanTask), ("place", PlaceTask), ("cts", CtsTask),
+             ("holdfix", HoldFixTask), ("route", RouteTask), ("parasitics", ParasiticsTask), ("timing", TimingTask), ("power", PowerTask),
              ("gds", GdsTask)]
