@@ -3,7 +3,8 @@ per-cut via resistance from the technology LEF.
 
 Each net becomes a star: all wire capacitance on one internal node, the driver connected to it by
 half the net's wire+via resistance and every load by the other half. Coupling capacitance is not
-modelled (qrouter's wire spacing is not extracted)."""
+modelled (qrouter's wire spacing is not extracted). Before routing, `estimate_rc` gives each net
+an R and C from its placed pins' half-perimeter (for the hold repair's STA)."""
 
 from __future__ import annotations
 
