@@ -24,6 +24,7 @@ import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..errors import PdkError
 from .buffertree import RowSpace
 from .config import load_config, pdk_files
 from .defio import Placement
@@ -59,7 +60,8 @@ class HoldReport:
 
 
 @dataclass
-class _Slacks:
+class Slacks:
+    """One OpenSTA run's view of the register endpoints."""
     hold: dict[str, float]        # endpoint pin (inst/PIN) -> worst hold slack, ns
     setup: dict[str, float]       # endpoint pin -> worst setup slack, ns
     hold_wns: float
@@ -76,7 +78,7 @@ def _ends(text: str) -> dict[str, float]:
 
 
 def analyse(nl: Netlist, fp: Floorplan, placement: Placement, workdir: Path, clock_ns: float,
-            clock_port: str | None = None, corner: str = "tt") -> _Slacks:
+            clock_port: str | None = None, corner: str = "tt") -> Slacks:
     """Hold and setup slack of every register endpoint, OpenSTA on estimated parasitics."""
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
@@ -90,7 +92,7 @@ def analyse(nl: Netlist, fp: Floorplan, placement: Placement, workdir: Path, clo
     out = run_tcl(T, workdir)
     m = re.search(r"FX_WNS\s+(\S+)\s+(\S+)", out)
     setup_wns, hold_wns = (float(g) * 1e9 for g in m.groups())
-    return _Slacks(_ends(_section(out, "HOLD")), _ends(_section(out, "SETUP")), hold_wns, setup_wns)
+    return Slacks(_ends(_section(out, "HOLD")), _ends(_section(out, "SETUP")), hold_wns, setup_wns)
 
 
 def _fresh(base: str, taken: set[str]) -> str:
@@ -119,7 +121,7 @@ def repair_hold(nl: Netlist, fp: Floorplan, placement: Placement, workdir: Path,
     macros = macros_cached(str(pdk_files().lef))
     cell, a_pin, x_pin = HOLD_BUFFER
     if load_config().is_dont_use(cell):
-        raise AssertionError(f"hold buffer {cell} is on the dont-use list")
+        raise PdkError(f"hold buffer {cell} is on the dont-use list (pdk_configs/sky130hd_pnr.json)")
     width = round(macros[cell].width * fp.dbu)
     saved = (copy.deepcopy(nl.instances), dict(placement))
     by_name = {i.name: i for i in nl.instances}
