@@ -73,6 +73,22 @@ def test_floorplan_and_coloquinte_placement_legal(mac_netlist):
     assert any("overlap" in p for p in check_legal(mac_netlist, fp, bad))
 
 
+def test_spread_placement_legal_and_covers_more_of_the_core(mac_netlist):
+    """spread_density widens the cells for global placement only: the legal result at the true
+    widths uses more of a roomy core (the occupied rows' span grows) than the packed default."""
+    from fixyasic.pnr.place_coloquinte import check_legal, place_coloquinte
+    fp = floorplan.make_floorplan(mac_netlist, 0.25)
+
+    def span(res):
+        ys = sorted(y for _, y, _ in res.placement.values())
+        return ys[int(0.95 * len(ys))] - ys[int(0.05 * len(ys))]
+
+    packed = place_coloquinte(mac_netlist, fp, effort=2)
+    spread = place_coloquinte(mac_netlist, fp, effort=2, spread_density=0.9)
+    assert check_legal(mac_netlist, fp, spread.placement) == []
+    assert span(spread) > 1.2 * span(packed)
+
+
 def test_graywolf_placement_legal(mac_netlist, tmp_path):
     require("graywolf")
     from fixyasic.pnr.place_coloquinte import check_legal

@@ -181,7 +181,7 @@ def test_failures_over_the_repair_budget_are_left_unrouted_and_reported(placed, 
                 r.failed.append(n)
             return r
 
-    res = Failing(rd, fp, tmp_path, timeout=600).route(2, tmp_path / "out.def", max_repair=0)
+    res = Failing(rd, fp, tmp_path, timeout=600).route(2, tmp_path / "out.def", max_repair=0, local_repair=False)
     # (the windows' own failures and shorts, which the repair would route, are left out too)
     assert lost and set(lost) <= set(res.unrepaired) and res.failed == len(res.unrepaired)
     assert not [r for r in res.runs if r.window.name.startswith("repair")]
@@ -189,5 +189,40 @@ def test_failures_over_the_repair_budget_are_left_unrouted_and_reported(placed, 
     assert rep.unrouted == res.unrepaired and rep.shorts == []
     # with the default (no budget) the same failure is repaired
     lost.clear()
-    res = Failing(rd, fp, tmp_path / "b", timeout=600).route(2, tmp_path / "b.def")
+    res = Failing(rd, fp, tmp_path / "b", timeout=600).route(2, tmp_path / "b.def", local_repair=False)
     assert lost and not res.unrepaired and rp.check_routed(tmp_path / "b.def").unrouted == []
+
+
+def test_local_repair_routes_a_window_failure_on_its_window(placed, tmp_path):
+    """A window's failed net is routed again on that window (real qrouter), its neighbours loaded
+    as routes: with no budget for the whole-die repair the net still ends routed, by a local run,
+    every net is in the output once, nothing shorts, and only nets reported unrepaired lack
+    wiring."""
+    from fixyasic.pnr.floorplan import Floorplan
+
+    fp = Floorplan.load(placed / f"{TOP}.fp.json")
+    rd = rp.read_router_def(placed / f"{TOP}.router.def")
+    lost: list[str] = []
+
+    class Failing(rp.PartitionedRouter):
+        def _run(self, w, d, script, out):
+            r = super()._run(w, d, script, out)
+            if not lost and w.level == 0 and len(r.nets) > 1:
+                n = sorted(r.nets)[len(r.nets) // 2]
+                lost.append(n)
+                r.nets.pop(n)
+                r.stubs = [x for x in r.stubs if x.split()[1] != n]
+                r.failed.append(n)
+            return r
+
+    res = Failing(rd, fp, tmp_path, timeout=600).route(2, tmp_path / "out.def", max_repair=0)
+    # (nets the windows really failed and the local runs could not route stay unrepaired)
+    assert lost and lost[0] not in res.unrepaired and res.local_left < len(res.escalated)
+    by = {n: r.window.name for r in res.runs for n in r.nets}
+    assert by[lost[0]].startswith("local_L0_")
+    assert not [r for r in res.runs if r.window.name.startswith("repair")]
+    rep = rp.check_routed(tmp_path / "out.def")
+    assert rep.unrouted == res.unrepaired and rep.shorts == []
+    text = (tmp_path / "out.def").read_text()
+    names = [st.split()[1] for st in rp._statements(rp._section(text, "NETS")[2])]
+    assert sorted(names) == sorted(rd.nets)

@@ -191,7 +191,7 @@ def run_qrouter(script: Path, workdir: Path, out_def: Path, timeout: float) -> t
 
 def route(placed_def_router: Path, fp: Floorplan, workdir: Path, timeout: float = 3600,
           partition: int | str | None = None, order: str = "top-down",
-          max_repair: int | None = None) -> RouteResult:
+          max_repair: int | None = None, local_repair: bool = True) -> RouteResult:
     """Route `placed_def_router` (a DEF written with straps=False) in `workdir`.
 
     partition: None/0 = one qrouter run on the whole die; N >= 2 = windowed routing on an N x N
@@ -207,7 +207,7 @@ def route(placed_def_router: Path, fp: Floorplan, workdir: Path, timeout: float 
     tiles = rp.resolve_partition(partition, Path(placed_def_router))
     if tiles:
         pr = rp.route_partitioned(Path(placed_def_router), fp, workdir, out_def, tiles, timeout=timeout,
-                                  order=order, max_repair=max_repair)
+                                  order=order, max_repair=max_repair, local_repair=local_repair)
         secs, failed, log, info = pr.seconds, pr.failed, pr.log, pr.summary()
     else:
         script = write_script(workdir / "route.tcl", Path(placed_def_router).resolve(), out_def.resolve(), fp)

@@ -283,10 +283,18 @@ class ShapeIndex:
         self.b = bucket
         self.shapes: list[tuple[str, Rect, str]] = []
         self.cells: dict[tuple[int, int], list[int]] = defaultdict(list)
+        self.of_owner: dict[str, list[int]] = defaultdict(list)
+        self.gone: set[int] = set()
+
+    def remove(self, owners: set[str]) -> None:
+        """Forget the shapes of `owners` (a re-routed net's old metal)."""
+        for o in owners:
+            self.gone.update(self.of_owner.pop(o, ()))
 
     def add(self, layer: str, r: Rect, owner: str = "") -> None:
         k = len(self.shapes)
         self.shapes.append((layer, r, owner))
+        self.of_owner[owner].append(k)
         for bx in range(r[0] // self.b, r[2] // self.b + 1):
             for by in range(r[1] // self.b, r[3] // self.b + 1):
                 self.cells[(bx, by)].append(k)
@@ -296,7 +304,7 @@ class ShapeIndex:
         for bx in range(area[0] // self.b, area[2] // self.b + 1):
             for by in range(area[1] // self.b, area[3] // self.b + 1):
                 ids.update(self.cells.get((bx, by), ()))
-        return [self.shapes[k] for k in sorted(ids) if _touch(self.shapes[k][1], area)]
+        return [self.shapes[k] for k in sorted(ids - self.gone) if _touch(self.shapes[k][1], area)]
 
 
 @dataclass
@@ -441,8 +449,11 @@ class PartitionedRouter:
         for k, name in enumerate(self.comp_names):
             self.comps.add(str(k), rd.comp_box[name])
 
-    def _window_def(self, w: Window, path: Path) -> tuple[list[str], list[str]]:
-        """Write the window's DEF; return its obstruction commands and the nets to ignore."""
+    def _window_def(self, w: Window, path: Path,
+                    wired: dict[str, str] | None = None) -> tuple[list[str], list[str]]:
+        """Write the window's DEF; return its obstruction commands and the nets to ignore.
+        Nets of the window in `wired` go in with that (routed) statement: a local repair loads
+        them as existing routes, which qrouter may rip up, instead of as obstructions."""
         rd, dbu = self.rd, self.rd.dbu
         area = self.grid.box(*w.cells)
         head = rd.text[:rd.text.index("\nDIEAREA")].splitlines()
@@ -482,23 +493,26 @@ class PartitionedRouter:
                 pending[net].append(f"( PIN {name} )")
             elif _touch(r, near):  # qrouter ignores a DEF pin whose net it does not read
                 obs.append(_obs_line(lay, _grow(r, self.tech.spacing[lay]), dbu))
+        if wired:
+            L += [f"VIAS {len(self.vias)} ;", *(st + " ;" for st in self.vias.values()), "END VIAS"]
         L += [f"PINS {len(pins)} ;", *pins, "END PINS", f"NETS {len(w.nets) + len(pending)} ;"]
-        L += [rd.nets[n] + " ;" for n in w.nets]
+        L += [(wired or {}).get(n, rd.nets[n]) + " ;" for n in w.nets]
         L += [f"- {n}\n  " + "\n  ".join(cs) + " ;" for n, cs in pending.items()]
         L += ["END NETS", "END DESIGN"]
         path.write_text("\n".join(L) + "\n")
-        obs += [_obs_line(lay, r, dbu) for lay, r, _ in self.routed.query(near)]
+        obs += [_obs_line(lay, r, dbu) for lay, r, o in self.routed.query(near) if o not in nets]
         return obs, sorted(pending)
 
-    def _prepare(self, w: Window) -> tuple[Path, Path, Path]:
+    def _prepare(self, w: Window, wired: dict[str, str] | None = None,
+                 only: list[str] | None = None) -> tuple[Path, Path, Path]:
         from .route import write_script
         d = self.workdir / w.name
         d.mkdir(parents=True, exist_ok=True)
         for f in ("fail.out", "routed.def"):
             (d / f).unlink(missing_ok=True)
-        obs, ignore = self._window_def(w, d / "window.def")
+        obs, ignore = self._window_def(w, d / "window.def", wired)
         script = write_script(d / "route.tcl", (d / "window.def").resolve(), (d / "routed.def").resolve(),
-                              self.fp, obs=obs, ignore=ignore, quick=True)
+                              self.fp, obs=obs, ignore=ignore, quick=only is None, only=only)
         return d, script, d / "routed.def"
 
     def _run(self, w: Window, d: Path, script: Path, out: Path) -> RunResult:
@@ -511,6 +525,7 @@ class PartitionedRouter:
             failed = (d / "fail.out").read_text().split("\n", 1)[1].split()  # "<n> nets failed..." 
         if len(failed) != nfail:
             raise ToolError(f"{w.name}: qrouter reported {nfail} failed nets, fail.out lists {len(failed)}")
+        failed = list(dict.fromkeys(failed))  # qrouter can list a net twice
         nets = _net_statements(_section(text, "NETS")[2])
         if not set(w.nets) <= set(nets):
             raise ToolError(f"{w.name}: qrouter's DEF lacks nets of the window")
@@ -536,6 +551,92 @@ class PartitionedRouter:
             for lay, rect in sh:
                 self.routed.add(lay, _grow(rect, t.spacing.get(lay, 1) - 1), net)
         self.done.update(r.nets)
+
+    def _local_window(self, w: Window, failed: list[str], st_of: dict[str, str]) -> tuple[Window, dict[str, str]]:
+        """The repair window of run `w`: its area, its failed nets to route and every routed net
+        lying wholly inside (pins and wiring) loaded as an existing route that qrouter may rip
+        up. Nets qrouter cannot read back as a route (its own off-grid taps) stay obstructions:
+        a read-only pass on the window finds them."""
+        from .route import write_script
+        area = self.grid.box(*w.cells)
+        inner = _grow(area, -max(self.grid.px, self.grid.py))
+        t = self._tech_now()
+        wired = {}
+        for n, b in self.boxes.items():
+            if n in st_of and _inside(b, inner) and \
+                    all(_inside(r, inner) for _, r in route_shapes(st_of[n], t)):
+                wired[n] = st_of[n]
+        failed = sorted(set(failed) - wired.keys())
+        rw = Window(f"local_{w.name}", -2, w.colour, w.cells, failed + sorted(wired))
+        d = self.workdir / rw.name
+        d.mkdir(parents=True, exist_ok=True)
+        self._window_def(rw, d / "probe.def", wired)
+        head = [ln for ln in write_script(d / "probe.tcl", (d / "probe.def").resolve(), d / "x.def", self.fp,
+                                          obs=[]).read_text().splitlines()
+                if ln.startswith(("verbose", "read_", "layers", "vdd", "gnd"))]
+        (d / "probe.tcl").write_text("\n".join(head + ["quit"]) + "\n")
+        probe = subprocess.run([require("qrouter"), "-nog", "-noc", "-s", str((d / "probe.tcl").resolve())],
+                               cwd=d, capture_output=True, text=True, timeout=self.timeout)
+        hidden = set(re.findall(r"Failure to find route (?:start|end) node/route on net (\S+?)!",
+                                probe.stdout + probe.stderr))
+        if hidden & wired.keys():
+            wired = {n: st for n, st in wired.items() if n not in hidden}
+            rw.nets = failed + sorted(wired)
+        return rw, wired
+
+    def _tech_now(self) -> Tech:
+        return Tech(self.tech.width, self.tech.spacing,
+                    {**self.tech.vias, **{n: _via_pads(st, self.route_layers) for n, st in self.vias.items()}})
+
+    def _local_repair(self, results: list[RunResult]) -> list[RunResult]:
+        """Before the whole-die repair: each window's failed nets again on that window, with the
+        nets routed inside it loaded as routes, so qrouter's stage2 can rip up and re-route the
+        ones in the way. A window costs a small fraction of the die per net (qrouter copies its
+        whole grid for every net), so this clears most window failures in seconds where the
+        whole-die repair takes minutes each. Overlapping windows never run at once (same
+        level/colour phases as the routing). Returns the runs that (re)routed nets; their
+        nets' earlier wiring is dropped from `results`."""
+        from .route import run_qrouter
+        todo = [r for r in results if r.failed and r.window.level >= 0]
+        phases: dict[tuple[int, int], list[RunResult]] = defaultdict(list)
+        for r in todo:
+            phases[(r.window.level, r.window.colour)].append(r)
+        out: list[RunResult] = []
+        with ThreadPoolExecutor(max_workers=JOBS) as pool:
+            for key in sorted(phases, reverse=True):
+                st_of = {n: st for r in results + out for n, st in r.nets.items()}
+                prepared = []
+                for r in phases[key]:
+                    rw, wired = self._local_window(r.window, r.failed, st_of)
+                    d, script, dout = self._prepare(rw, wired, only=[n for n in rw.nets if n not in wired])
+                    prepared.append((r, rw, wired, d, script, dout))
+
+                def run(a):
+                    r, rw, wired, d, script, dout = a
+                    secs, nfail, log = run_qrouter(script, d, dout, self.timeout)
+                    return a, secs, nfail, log
+                for (r, rw, wired, d, script, dout), secs, nfail, log in pool.map(run, prepared):
+                    text = dout.read_text()
+                    bad = (d / "fail.out").read_text().split("\n", 1)[1].split() if (d / "fail.out").exists() else []
+                    if len(bad) != nfail:
+                        raise ToolError(f"{rw.name}: qrouter reported {nfail} failed nets, fail.out lists {len(bad)}")
+                    ripped = set(re.findall(r"Ripping up blocking net (\S+)", log.read_text(errors="replace")))
+                    now = (set(r.failed) | ripped) & set(rw.nets)
+                    allst = _net_statements(_section(text, "NETS")[2])
+                    # a net qrouter neither routed nor listed as failed is failed all the same
+                    bad = sorted(set(bad) | {n for n in now if "ROUTED" not in allst.get(n, "")})
+                    nets = {n: allst[n] for n in sorted(now - set(bad))}
+                    end = text.index("\nEND NETS")
+                    stubs = [x for x in _statements(_section(text, "SPECIALNETS", end)[2])
+                             if "ROUTED" in x and x.split()[1] in nets]
+                    _drop_wiring(results + out, now)
+                    r.failed = [n for n in r.failed if n not in now]
+                    self.routed.remove(now)
+                    self.done -= now
+                    rr = RunResult(rw, secs, sorted(set(bad)), nets, stubs, _def_vias(text))
+                    self._record(rr)
+                    out.append(rr)
+        return out
 
     def _repair_def(self, path: Path, routed: dict[str, str]) -> None:
         """The whole design, nets in `routed` with their wiring."""
@@ -682,7 +783,7 @@ class PartitionedRouter:
         return out
 
     def route(self, tiles: int, out_def: Path, jobs: int = JOBS, order: str = "top-down",
-              max_repair: int | None = None) -> "PartitionResult":
+              max_repair: int | None = None, local_repair: bool = True) -> "PartitionResult":
         """top-down: the nets too large for any window first, on the whole die (qrouter itself
         routes the nets with most pins first), then the windows from large to small; bottom-up:
         the windows from small to large, then the whole die. Nets a run fails are routed at the
@@ -704,6 +805,8 @@ class PartitionedRouter:
                 if ph[0] is full:  # bottom-up: the windows' failures join the whole-die run
                     full.nets += failed
                     failed.clear()
+                    for r in results:
+                        r.failed = []
                 t1 = time.time()
                 prepared = [(w, *self._prepare(w)) for w in ph]  # obstructions fixed before any run
                 for r in pool.map(lambda a: self._run(*a), prepared):
@@ -712,6 +815,12 @@ class PartitionedRouter:
                     self._record(r)
                 phase_secs.append(round(time.time() - t1, 2))
         escalated = list(failed)
+        if failed and local_repair:
+            t1 = time.time()
+            results += self._local_repair(results)
+            failed = sorted({n for r in results for n in r.failed})
+            phase_secs.append(round(time.time() - t1, 2))
+        local_left = len(failed)
         # qrouter's offset taps can put an off-grid segment over a neighbouring pin's via even
         # when that via was an obstruction: the smaller net of each such short is routed again
         merge(self.rd, results, self.vias, self.workdir / "phases.def")
@@ -737,7 +846,7 @@ class PartitionedRouter:
         merge(self.rd, results, self.vias, out_def)
         return PartitionResult(results, escalated, phase_secs, time.time() - t0, tiles,
                                self.workdir / results[-1].window.name / "qrouter.log", order,
-                               ripped=len(ripped_all), unrepaired=unrepaired)
+                               ripped=len(ripped_all), unrepaired=unrepaired, local_left=local_left)
 
 
 @dataclass
@@ -752,6 +861,7 @@ class PartitionResult:
     ripped: int = 0                               # routed nets ripped up for the retries
     check: dict = field(default_factory=dict)   # check_routed() counts on the merged DEF
     unrepaired: list[str] = field(default_factory=list)  # failed nets left out: over the repair budget
+    local_left: int = 0                           # failed nets left after the local (window) repairs
 
     @property
     def failed(self) -> int:
@@ -767,7 +877,8 @@ class PartitionResult:
                 "nets_per_level": dict(lv), "escalated": len(self.escalated), "ripped_up": self.ripped,
                 "phase_seconds": self.phase_seconds,
                 "qrouter_seconds": round(sum(r.seconds for r in self.runs), 2),
-                "seconds": round(self.seconds, 2), "check": self.check, "unrepaired": len(self.unrepaired)}
+                "seconds": round(self.seconds, 2), "check": self.check, "unrepaired": len(self.unrepaired),
+                "after_local_repair": self.local_left}
 
 
 def merge(rd: RouterDef, results: list[RunResult], vias: dict[str, str], out_def: Path) -> None:
@@ -812,9 +923,10 @@ def resolve_partition(partition: int | str | None, router_def: Path) -> int:
 
 def route_partitioned(router_def: Path, fp: Floorplan, workdir: Path, out_def: Path, tiles: int,
                       timeout: float = 3600, jobs: int = JOBS, order: str = "top-down",
-                      max_repair: int | None = None) -> PartitionResult:
+                      max_repair: int | None = None, local_repair: bool = True) -> PartitionResult:
     rd = read_router_def(router_def)
-    res = PartitionedRouter(rd, fp, Path(workdir), timeout).route(tiles, out_def, jobs, order, max_repair)
+    res = PartitionedRouter(rd, fp, Path(workdir), timeout).route(tiles, out_def, jobs, order, max_repair,
+                                                                  local_repair)
     t0 = time.time()
     rep = check_routed(out_def)
     # qrouter itself leaves the odd short (off-grid offset taps, very wide stubs) in whole-die

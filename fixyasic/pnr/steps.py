@@ -47,6 +47,9 @@ class PnrOptions:
     # windowed routing: above this many failed nets the whole-die repair (a few nets a minute) is
     # skipped and the run reported invalid at once; None = always repair
     route_max_repair: int | None = 300
+    # windowed routing: route each window's failures again on that window with its nets loaded as
+    # routes qrouter may rip up, before the budget and the whole-die repair see them
+    route_local_repair: bool = True
     # hold repair before routing (fixyasic.pnr.holdfix): delay buffers until every register pin
     # has this much hold slack on estimated parasitics
     hold_fix: bool = True
@@ -167,7 +170,7 @@ def step_route(top: str, run_dir: Path, opt: PnrOptions) -> dict:
     fp = fpmod.Floorplan.load(p["fp"])
     rr = routemod.route(p["router"], fp, Path(run_dir) / "qrouter", timeout=opt.route_timeout,
                         partition=opt.route_partition, order=opt.route_order,
-                        max_repair=opt.route_max_repair)
+                        max_repair=opt.route_max_repair, local_repair=opt.route_local_repair)
     rr.routed_def.replace(p["routed"])
     return {**_layout_check(p["routed"]), "wirelength": rr.wirelength_um, "vias": rr.vias,
             "unrouted_nets": len(rr.unrouted), "router_failed_nets": rr.failed_nets, "drvs": rr.failed_nets + len(rr.unrouted),
