@@ -44,7 +44,16 @@ class ChainConfig:
     cosim_images: int = 10
     power_images: int = 2
     placer: str = "coloquinte"
-    utilization: float | None = None
+    # both designs: cells spread evenly over a core at this row utilization; the baseline's
+    # register files and read-mux trees leave hundreds of nets failed at 0.5 packed (docs/flow.md)
+    utilization: float | None = 0.35
+    spread_density: float | None = 0.9
+    # hold: the designs' inputs come from registers of the same clock domain (the host, the
+    # upstream layer), launched >= insertion delay (~0.65 ns on the lite trees) + clock-to-Q
+    # after the edge. At 0 ns the lite run got -0.15/-0.20 ns routed hold on input-fed registers
+    # and 2199 hold buffers in the baseline's register files; the margin covers routed clock wire
+    input_min_delay_ns: float = 1.0
+    hold_margin_ns: float = 0.1
     area_tolerance: float = 0.10
     seed: int = 0
     pnr_jobs: int = 2               # designs placed and routed at the same time
@@ -217,7 +226,9 @@ class Chain:
         from .pnr.steps import PnrOptions
 
         return PnrOptions(clock_ns=self.cfg.clock_ns, placer=self.cfg.placer,
-                          utilization=self.cfg.utilization, reset_port="rst")
+                          utilization=self.cfg.utilization, spread_density=self.cfg.spread_density,
+                          hold_margin_ns=self.cfg.hold_margin_ns, input_min_delay_ns=self.cfg.input_min_delay_ns,
+                          reset_port="rst")
 
     def implement(self, name: str, netlist: Path, top: str, stimulus) -> Any:
         """Place, route, extract, time and power one design; its status joins the run's."""

@@ -30,6 +30,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", default=None, metavar="DIR", help="run directory (default build/<top>_flow)")
     p.add_argument("--placer", choices=["coloquinte", "graywolf"], default="coloquinte")
     p.add_argument("--utilization", type=float, default=None, help="target core utilization")
+    p.add_argument("--spread-density", type=float, default=None, metavar="D",
+                   help="spread the cells evenly over the rows (coloquinte global placement at "
+                        "density D, e.g. 0.9) instead of packing them where the nets pull")
     p.add_argument("--stock-openroad", action="store_true",
                    help="use SiliconCompiler's own OpenROAD flow (needs openroad)")
     p.add_argument("--verbose", action="store_true", help="show SiliconCompiler's log")
@@ -52,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
 
     out = Path(args.out) if args.out else Path("build") / f"{args.top}_flow"
     opt = PnrOptions(clock_ns=args.clock_ns, clock_port=args.clock_port, placer=args.placer,
-                     utilization=args.utilization)
+                     utilization=args.utilization, spread_density=args.spread_density)
     res = run_sc_flow([Path(s) for s in args.sources], args.top, out, opt,
                       stock_openroad=args.stock_openroad, quiet=not args.verbose)
     print(format_metrics(res.metrics))

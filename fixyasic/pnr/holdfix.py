@@ -78,13 +78,13 @@ def _ends(text: str) -> dict[str, float]:
 
 
 def analyse(nl: Netlist, fp: Floorplan, placement: Placement, workdir: Path, clock_ns: float,
-            clock_port: str | None = None, corner: str = "tt") -> Slacks:
+            clock_port: str | None = None, corner: str = "tt", input_min_delay_ns: float = 0.0) -> Slacks:
     """Hold and setup slack of every register endpoint, OpenSTA on estimated parasitics."""
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     v = nl.write_verilog(workdir / f"{nl.top}.v")
     spef = write_star_spef(nl, estimate_rc(nl, fp, placement), workdir / f"{nl.top}.est.spef").path
-    T = timing_tcl(v, nl, clock_ns, spef, clock_port, corner)
+    T = timing_tcl(v, nl, clock_ns, spef, clock_port, corner, input_min_delay_ns=input_min_delay_ns)
     every = "-group_count 100000000 -endpoint_count 1 -format end -digits 4"
     T += ['puts "FX_WNS [sta::worst_slack_cmd max] [sta::worst_slack_cmd min]"',
           'puts "FX_HOLD_BEGIN"', f"report_checks -path_delay min {every}", 'puts "FX_HOLD_END"',
@@ -114,7 +114,7 @@ def _pin_xy(inst: Instance, pin: str, placement: Placement, macros, dbu: int) ->
 
 def repair_hold(nl: Netlist, fp: Floorplan, placement: Placement, workdir: Path, clock_ns: float,
                 clock_port: str | None = None, corner: str = "tt", margin_ns: float = 0.05,
-                max_rounds: int = 6, pad_sites: int = 1) -> HoldReport:
+                max_rounds: int = 6, pad_sites: int = 1, input_min_delay_ns: float = 0.0) -> HoldReport:
     """Insert hold buffers in place (nl.instances and placement grow) until every register pin
     has hold slack >= margin_ns on estimated parasitics, or max_rounds insertions were made."""
     from .place_coloquinte import row_gaps
@@ -129,7 +129,7 @@ def repair_hold(nl: Netlist, fp: Floorplan, placement: Placement, workdir: Path,
     space = RowSpace(fp, row_gaps(fp, nl, placement), pad_sites)
     workdir = Path(workdir)
 
-    s = analyse(nl, fp, placement, workdir / "round_0", clock_ns, clock_port, corner)
+    s = analyse(nl, fp, placement, workdir / "round_0", clock_ns, clock_port, corner, input_min_delay_ns)
     first = s
     rep = HoldReport(s.hold_wns, s.hold_wns, s.setup_wns, s.setup_wns,
                      violating=sum(1 for v in s.hold.values() if v < 0))
@@ -168,7 +168,8 @@ def repair_hold(nl: Netlist, fp: Floorplan, placement: Placement, workdir: Path,
         if not last:
             break
         rep.rounds = rnd
-        s = analyse(nl, fp, placement, workdir / f"round_{rnd}", clock_ns, clock_port, corner)
+        s = analyse(nl, fp, placement, workdir / f"round_{rnd}", clock_ns, clock_port, corner,
+                        input_min_delay_ns)
     rep.wns_after_ns, rep.setup_wns_after_ns = s.hold_wns, s.setup_wns
     rep.fixed = sum(1 for p, v in first.hold.items() if v < 0 and s.hold.get(p, 0.0) >= 0)
     rep.delay_per_buffer_ns = d

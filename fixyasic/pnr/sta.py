@@ -84,9 +84,11 @@ _POWER_TOTAL = re.compile(r"^Total\s+([-\d.eE+]+)\s+([-\d.eE+]+)\s+([-\d.eE+]+)\
 
 def timing_tcl(netlist_v: Path, nl: Netlist, clock_ns: float, spef: Path | None = None,
                clock_port: str | None = None, corner: str = "tt",
-               output_load_pf: float = 0.005) -> list[str]:
+               output_load_pf: float = 0.005, input_min_delay_ns: float = 0.0) -> list[str]:
     """OpenSTA commands reading the design and setting the flow's constraints: one clock on the
-    clock port (propagated through the clock tree), IO delays 0, a small load on the outputs."""
+    clock port (propagated through the clock tree), IO delays 0, a small load on the outputs.
+    input_min_delay_ns > 0: the inputs change no earlier than this after the clock edge (they
+    come from registers on the same clock tree: its insertion delay plus clock-to-Q), for hold."""
     if clock_ns <= 0:
         raise InputError("clock period must be positive")
     clk = find_clock(nl, clock_port)
@@ -101,6 +103,9 @@ def timing_tcl(netlist_v: Path, nl: Netlist, clock_ns: float, spef: Path | None 
     else:
         T.append(f"create_clock -name core_clk -period {clock_ns}")
         T.append("set_input_delay 0 -clock core_clk [all_inputs]")
+    if input_min_delay_ns > 0:
+        ins = f"[delete_from_list [all_inputs] [get_ports {clk}]]" if clk else "[all_inputs]"
+        T.append(f"set_input_delay -min {input_min_delay_ns} -clock core_clk {ins}")
     T += ["set_output_delay 0 -clock core_clk [all_outputs]",
           f"set_load {output_load_pf} [all_outputs]"]
     return T
@@ -132,11 +137,12 @@ def run_tcl(commands: list[str], workdir: Path, timeout: float = 1800) -> str:
 def run_sta(netlist_v: Path, nl: Netlist, workdir: Path, clock_ns: float,
             spef: Path | None = None, clock_port: str | None = None,
             activity: dict[str, tuple[float, float]] | None = None, corner: str = "tt",
-            output_load_pf: float = 0.005, timeout: float = 1800) -> StaResult:
+            output_load_pf: float = 0.005, timeout: float = 1800,
+            input_min_delay_ns: float = 0.0) -> StaResult:
     """Timing (setup/hold, propagated clock through the buffer tree of step_cts) and power
     (vectorless, then with `activity` net -> (toggles per clock cycle, static probability))."""
     clk = find_clock(nl, clock_port)
-    T = timing_tcl(netlist_v, nl, clock_ns, spef, clock_port, corner, output_load_pf)
+    T = timing_tcl(netlist_v, nl, clock_ns, spef, clock_port, corner, output_load_pf, input_min_delay_ns)
     T += ["puts \"FX_BEGIN_PATH\"", "report_checks -path_delay max -digits 4", "puts \"FX_END_PATH\"",
           "report_wns -digits 4", "report_tns -digits 4",
           "puts \"FX_HOLD [sta::worst_slack_cmd min]\"",

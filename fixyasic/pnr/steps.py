@@ -53,6 +53,10 @@ class PnrOptions:
     # hold repair before routing (fixyasic.pnr.holdfix): delay buffers until every register pin
     # has this much hold slack on estimated parasitics
     hold_fix: bool = True
+    # hold checks: inputs change no earlier than this after the clock edge (0 = at the edge).
+    # An input launched by a register on the same clock tree arrives after the tree's insertion
+    # delay plus clock-to-Q; with 0 every input-fed register looks like a hold violation
+    input_min_delay_ns: float = 0.0
     hold_margin_ns: float = 0.05
 
 
@@ -152,7 +156,8 @@ def step_holdfix(top: str, run_dir: Path, opt: PnrOptions) -> dict:
     placement = {k: tuple(v) for k, v in
                  json.loads((Path(run_dir) / f"{top}.placement.json").read_text()).items()}
     r = repair_hold(nl, fp, placement, Path(run_dir) / "sta_holdfix", opt.clock_ns,
-                    opt.clock_port, opt.corner, opt.hold_margin_ns, pad_sites=opt.pad_sites)
+                    opt.clock_port, opt.corner, opt.hold_margin_ns, pad_sites=opt.pad_sites,
+                    input_min_delay_ns=opt.input_min_delay_ns)
     out = {"hold_fix": True, "hold_est_wns_before": r.wns_before_ns,
            "hold_est_wns_after": r.wns_after_ns, "hold_est_setupwns_before": r.setup_wns_before_ns,
            "hold_est_setupwns_after": r.setup_wns_after_ns, "hold_violating_pins": r.violating,
@@ -204,7 +209,7 @@ def step_timing(top: str, run_dir: Path, opt: PnrOptions) -> dict:
     p = _paths(run_dir, top)
     nl = _netlist(run_dir, top)
     r = stamod.run_sta(p["vg"], nl, Path(run_dir) / "sta_timing", opt.clock_ns, spef=p["spef"],
-                       clock_port=opt.clock_port, corner=opt.corner)
+                       clock_port=opt.clock_port, corner=opt.corner, input_min_delay_ns=opt.input_min_delay_ns)
     (Path(run_dir) / "critical_path.txt").write_text(r.critical_path + "\n")
     return {"setupwns": r.setup_wns_ns, "setuptns": r.setup_tns_ns, "holdwns": r.hold_wns_ns,
             "fmax": r.fmax_mhz * 1e6, "fmax_mhz": r.fmax_mhz, "clock_ns": opt.clock_ns}

@@ -138,6 +138,17 @@ class PlaceTask(_PnrTask):
     CONSUMES = ("vg", "fp.json")
     PRODUCES = ("vg", "fp.json", "placed.def", "router.def", "placement.json")
 
+    def __init__(self):
+        super().__init__()
+        self.add_parameter("spread_density", "float",
+                           "spread the cells over the rows: global placement at this density (0 = off)",
+                           defvalue=0.0)
+
+    def _opts(self) -> steps.PnrOptions:
+        opt = super()._opts()
+        opt.spread_density = float(self.get("var", "spread_density")) or None
+        return opt
+
     def run(self):
         work = self._stage_inputs()
         self._publish(work, steps.step_place(self.design_topmodule, work, self._opts()))
