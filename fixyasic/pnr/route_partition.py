@@ -541,8 +541,7 @@ class PartitionedRouter:
         for name, st in r.vias.items():
             if self.vias.setdefault(name, st) != st:
                 raise ToolError(f"via {name} defined differently by two qrouter runs")
-        t = Tech(self.tech.width, self.tech.spacing,
-                 {**self.tech.vias, **{n: _via_pads(st, self.route_layers) for n, st in self.vias.items()}})
+        t = self._tech_now()
         # metal grown by spacing - 1: qrouter adds half a wire width, so a grid point at exactly
         # the legal distance stays free
         shapes = [(n, route_shapes(st, t)) for n, st in r.nets.items()]
@@ -585,6 +584,7 @@ class PartitionedRouter:
         return rw, wired
 
     def _tech_now(self) -> Tech:
+        """Layer widths/spacing and the pads of every via the runs so far defined."""
         return Tech(self.tech.width, self.tech.spacing,
                     {**self.tech.vias, **{n: _via_pads(st, self.route_layers) for n, st in self.vias.items()}})
 
@@ -592,8 +592,9 @@ class PartitionedRouter:
         """Before the whole-die repair: each window's failed nets again on that window, with the
         nets routed inside it loaded as routes, so qrouter's stage2 can rip up and re-route the
         ones in the way. A window costs a small fraction of the die per net (qrouter copies its
-        whole grid for every net), so this clears most window failures in seconds where the
-        whole-die repair takes minutes each. Overlapping windows never run at once (same
+        whole grid for every net), so this takes seconds where the whole-die repair takes
+        minutes; it clears the failures that nets inside the window cause (about a quarter on the
+        lite designs), not those boxed in by longer nets. Overlapping windows never run at once (same
         level/colour phases as the routing). Returns the runs that (re)routed nets; their
         nets' earlier wiring is dropped from `results`."""
         from .route import run_qrouter
@@ -673,8 +674,7 @@ class PartitionedRouter:
 
     def _repair_metal(self, s: "_RepairState", nets: set[str]) -> list[str]:
         """Obstruction commands for the metal of `nets` (their wiring and stubs)."""
-        t = Tech(self.tech.width, self.tech.spacing,
-                 {**self.tech.vias, **{n: _via_pads(st, self.route_layers) for n, st in self.vias.items()}})
+        t = self._tech_now()
         return [_obs_line(lay, _grow(rect, t.spacing.get(lay, 1) - 1), self.rd.dbu)
                 for n in sorted(nets) for st, sp in [(s.st_of[n], False)] + [(x, True) for x in s.stubs_of[n]]
                 for lay, rect in route_shapes(st, t, sp)]
