@@ -71,8 +71,8 @@ class Preset:
 
 
 PRESETS: dict[str, Preset] = {p.name: p for p in [
-    # `fixyasic run --config lite`: ~8k cells per design (tiny's ~33k are far beyond qrouter in CI);
-    # the extractor routes in ~3 min, its baseline not yet (docs/flow.md)
+    # `fixyasic run --config lite`: ~8-9k cells per design (tiny's ~33k are far beyond qrouter in
+    # CI); both route, the baseline in ~10 min (docs/flow.md)
     Preset("lite", (3, 2), ((6, 1), (12, 2), (24, 1)), 3, "CI tapeout-lite: 3 fixed layers, ~70 weights"),
     Preset("tiny", (4, 2), ((8, 1), (16, 2), (32, 1)), 5, "~300 fixed weights at K=5 (~33k cells)"),
     # few, wide fixed layers at full resolution transfer better than many narrow ones
