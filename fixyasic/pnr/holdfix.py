@@ -1,7 +1,8 @@
 """Hold repair on the placed design, after the clock tree and before routing.
 
 The clock reaches the flip-flops through step_cts's buffer tree (~0.6 ns on the lite extractor),
-while data from the input ports (input delay 0) and short flop-to-flop paths arrive sooner, so
+while data from the input ports (at the clock edge unless `input_min_delay_ns` says the inputs
+come from registers on the same tree) and short flop-to-flop paths arrive sooner, so
 OpenSTA finds hold violations that routing only makes worse. Nothing else here repairs them (no
 OpenROAD), so this module does the textbook fix: delay buffers between the violating register pin
 and its net.
