@@ -127,11 +127,11 @@ def place_coloquinte(nl: Netlist, fp: Floorplan, effort: int = 3, pad_sites: int
     return PlaceResult(placement, hpwl, time.time() - t0, "coloquinte")
 
 
-def _hpwl_um(nl: Netlist, fp: Floorplan, placement: Placement, macros) -> float:
+def net_pin_points(nl: Netlist, fp: Floorplan, placement: Placement, macros):
+    """(net, [(x, y) dbu of each placed pin centre and IO pin]) for every net of `nl`."""
     pins = {p.name: (p.x, p.y) for p in fp.pins}
     cells = {i.name: i.cell for i in nl.instances}
-    total = 0.0
-    for conns in nl.nets().values():
+    for net, conns in nl.nets().items():
         pts = []
         for iname, pin in conns:
             if iname == "PIN":
@@ -144,10 +144,17 @@ def _hpwl_um(nl: Netlist, fp: Floorplan, placement: Placement, macros) -> float:
             if o == "FS":
                 py = m.height - py
             pts.append((x + px * fp.dbu, y + py * fp.dbu))
-        if len(pts) > 1:
-            xs, ys = [p[0] for p in pts], [p[1] for p in pts]
-            total += (max(xs) - min(xs)) + (max(ys) - min(ys))
-    return total / fp.dbu
+        yield net, pts
+
+
+def half_perimeter(pts) -> float:
+    xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+    return (max(xs) - min(xs)) + (max(ys) - min(ys))
+
+
+def _hpwl_um(nl: Netlist, fp: Floorplan, placement: Placement, macros) -> float:
+    return sum(half_perimeter(pts) for _, pts in net_pin_points(nl, fp, placement, macros)
+               if len(pts) > 1) / fp.dbu
 
 
 def check_legal(nl: Netlist, fp: Floorplan, placement: Placement) -> list[str]:

@@ -74,27 +74,13 @@ EST_R_OHM_PER_UM = 1.3
 
 def estimate_rc(nl: Netlist, fp, placement) -> dict[str, tuple[float, float]]:
     """net -> (C pF, R ohm) from a placement (half-perimeter of the pin centres)."""
+    from .place_coloquinte import half_perimeter, net_pin_points
     macros = macros_cached(str(pdk_files().lef))
-    cells = {i.name: i.cell for i in nl.instances}
-    pins = {p.name: (p.x, p.y) for p in fp.pins}
     rc: dict[str, tuple[float, float]] = {}
-    for net, conns in nl.nets().items():
-        pts = []
-        for inst, pin in conns:
-            if inst == "PIN":
-                if pin in pins:
-                    pts.append(pins[pin])
-                continue
-            x, y, o = placement[inst]
-            m = macros[cells[inst]]
-            px, py = m.pins[pin].center() if pin in m.pins else (m.width / 2, m.height / 2)
-            if o == "FS":
-                py = m.height - py
-            pts.append((x + px * fp.dbu, y + py * fp.dbu))
+    for net, pts in net_pin_points(nl, fp, placement, macros):
         if len(pts) < 2:
             continue
-        xs, ys = [p[0] for p in pts], [p[1] for p in pts]
-        hpwl = ((max(xs) - min(xs)) + (max(ys) - min(ys))) / fp.dbu
+        hpwl = half_perimeter(pts) / fp.dbu
         n = len(pts)
         rc[net] = (hpwl * (EST_C_PF_PER_UM + EST_C_PF_PER_UM_PER_PIN * (n - 2)),
                    EST_R_OHM_PER_PIN * n + EST_R_OHM_PER_UM * hpwl)
