@@ -80,6 +80,15 @@ def _bisect(items: list, fanout: int) -> list[list]:
     return _bisect(items[:cut], fanout) + _bisect(items[cut:], fanout)
 
 
+def fresh_name(base: str, taken: set[str]) -> str:
+    """`base_k` for the smallest k not in `taken` (added to it)."""
+    k = 0
+    while f"{base}_{k}" in taken:
+        k += 1
+    taken.add(f"{base}_{k}")
+    return f"{base}_{k}"
+
+
 def buffer_trees(nl: Netlist, fp: Floorplan, placement: Placement, clock_net: str | None,
                  clock_fanout: int = 16, data_fanout: int = 24, pad_sites: int = 1,
                  gaps: dict[int, list[tuple[int, int]]] | None = None) -> BufferReport:
@@ -107,13 +116,6 @@ def buffer_trees(nl: Netlist, fp: Floorplan, placement: Placement, clock_net: st
         m = macros[inst.cell]
         return pin in m.pins and m.pins[pin].direction == "OUTPUT"
 
-    def fresh(base: str, taken: set[str]) -> str:
-        k = 0
-        while f"{base}_{k}" in taken:
-            k += 1
-        taken.add(f"{base}_{k}")
-        return f"{base}_{k}"
-
     for net, conns in list(nl.nets().items()):
         loads = [(by_name[i], p) for i, p in conns if i != "PIN" and not is_output(by_name[i], p)]
         is_clock = net == clock_net
@@ -130,8 +132,8 @@ def buffer_trees(nl: Netlist, fp: Floorplan, placement: Placement, clock_net: st
             for group in _bisect(level, limit):
                 cx = sum(g[1] for g in group) / len(group)
                 cy = sum(g[2] for g in group) / len(group)
-                bname = fresh(f"fx_{'cts' if is_clock else 'hfb'}", used_names)
-                bnet = fresh(f"{net.replace('[', '_').replace(']', '')}_b{depth}", net_names)
+                bname = fresh_name(f"fx_{'cts' if is_clock else 'hfb'}", used_names)
+                bnet = fresh_name(f"{net.replace('[', '_').replace(']', '')}_b{depth}", net_names)
                 for (inst, pin), _, _ in group:
                     inst.conns[pin] = bnet
                 buf = Instance(bname, cell, {a_pin: net, x_pin: bnet})

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import PdkError
-from .buffertree import RowSpace
+from .buffertree import RowSpace, fresh_name
 from .config import load_config, pdk_files
 from .defio import Placement
 from .floorplan import Floorplan
@@ -96,14 +96,6 @@ def analyse(nl: Netlist, fp: Floorplan, placement: Placement, workdir: Path, clo
     return Slacks(_ends(_section(out, "HOLD")), _ends(_section(out, "SETUP")), hold_wns, setup_wns)
 
 
-def _fresh(base: str, taken: set[str]) -> str:
-    k = 0
-    while f"{base}_{k}" in taken:
-        k += 1
-    taken.add(f"{base}_{k}")
-    return f"{base}_{k}"
-
-
 def _pin_xy(inst: Instance, pin: str, placement: Placement, macros, dbu: int) -> tuple[float, float]:
     x, y, o = placement[inst.name]
     m = macros[inst.cell]
@@ -157,8 +149,8 @@ def repair_hold(nl: Netlist, fp: Floorplan, placement: Placement, workdir: Path,
             base = inst.conns[pname].replace("[", "_").replace("]", "")
             for _ in range(k):
                 # the new buffer goes between the pin and whatever drives it now
-                out = _fresh(f"{base}_hold", nets)
-                buf = Instance(_fresh("fx_hold", names), cell, {a_pin: inst.conns[pname], x_pin: out})
+                out = fresh_name(f"{base}_hold", nets)
+                buf = Instance(fresh_name("fx_hold", names), cell, {a_pin: inst.conns[pname], x_pin: out})
                 inst.conns[pname] = out
                 nl.instances.append(buf)
                 by_name[buf.name] = buf
