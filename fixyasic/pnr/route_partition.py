@@ -551,12 +551,24 @@ class PartitionedRouter:
                 self.routed.add(lay, _grow(rect, t.spacing.get(lay, 1) - 1), net)
         self.done.update(r.nets)
 
+    def _unreadable_routes(self, d: Path, def_path: Path) -> set[str]:
+        """Nets whose wiring in `def_path` qrouter cannot read back as a route (its own off-grid
+        taps): a read-only qrouter pass logs 'Failure to find route ...' for them."""
+        from .route import write_script
+        head = [ln for ln in write_script(d / "probe.tcl", def_path.resolve(), d / "x.def", self.fp,
+                                          obs=[]).read_text().splitlines()
+                if ln.startswith(("verbose", "read_", "layers", "vdd", "gnd"))]
+        (d / "probe.tcl").write_text("\n".join(head + ["quit"]) + "\n")
+        probe = subprocess.run([require("qrouter"), "-nog", "-noc", "-s", str((d / "probe.tcl").resolve())],
+                               cwd=d, capture_output=True, text=True, timeout=self.timeout)
+        return set(re.findall(r"Failure to find route (?:start|end) node/route on net (\S+?)!",
+                              probe.stdout + probe.stderr))
+
     def _local_window(self, w: Window, failed: list[str], st_of: dict[str, str]) -> tuple[Window, dict[str, str]]:
         """The repair window of run `w`: its area, its failed nets to route and every routed net
         lying wholly inside (pins and wiring) loaded as an existing route that qrouter may rip
         up. Nets qrouter cannot read back as a route (its own off-grid taps) stay obstructions:
         a read-only pass on the window finds them."""
-        from .route import write_script
         area = self.grid.box(*w.cells)
         inner = _grow(area, -max(self.grid.px, self.grid.py))
         t = self._tech_now()
@@ -570,14 +582,7 @@ class PartitionedRouter:
         d = self.workdir / rw.name
         d.mkdir(parents=True, exist_ok=True)
         self._window_def(rw, d / "probe.def", wired)
-        head = [ln for ln in write_script(d / "probe.tcl", (d / "probe.def").resolve(), d / "x.def", self.fp,
-                                          obs=[]).read_text().splitlines()
-                if ln.startswith(("verbose", "read_", "layers", "vdd", "gnd"))]
-        (d / "probe.tcl").write_text("\n".join(head + ["quit"]) + "\n")
-        probe = subprocess.run([require("qrouter"), "-nog", "-noc", "-s", str((d / "probe.tcl").resolve())],
-                               cwd=d, capture_output=True, text=True, timeout=self.timeout)
-        hidden = set(re.findall(r"Failure to find route (?:start|end) node/route on net (\S+?)!",
-                                probe.stdout + probe.stderr))
+        hidden = self._unreadable_routes(d, d / "probe.def")
         if hidden & wired.keys():
             wired = {n: st for n, st in wired.items() if n not in hidden}
             rw.nets = failed + sorted(wired)
@@ -651,7 +656,6 @@ class PartitionedRouter:
     def _repair_start(self, results: list[RunResult], keep: set[str]) -> "_RepairState":
         """Every routed net's wiring so far, and the nets qrouter cannot read back as a route:
         a read-only qrouter pass on the whole design logs 'Failure to find route ...' for them."""
-        from .route import write_script
         d = self.workdir / "repair"
         d.mkdir(parents=True, exist_ok=True)
         st_of = {n: st for r in results for n, st in r.nets.items()}
@@ -660,14 +664,7 @@ class PartitionedRouter:
             for st in r.stubs:
                 stubs_of[st.split()[1]].append(st)
         self._repair_def(d / "window.def", st_of)
-        head = [ln for ln in write_script(d / "probe.tcl", (d / "window.def").resolve(), d / "x.def", self.fp,
-                                          obs=[]).read_text().splitlines()
-                if ln.startswith(("verbose", "read_", "layers", "vdd", "gnd"))]
-        (d / "probe.tcl").write_text("\n".join(head + ["quit"]) + "\n")
-        probe = subprocess.run([require("qrouter"), "-nog", "-noc", "-s", str((d / "probe.tcl").resolve())],
-                               cwd=d, capture_output=True, text=True, timeout=self.timeout)
-        hidden = set(re.findall(r"Failure to find route (?:start|end) node/route on net (\S+?)!",
-                                probe.stdout + probe.stderr)) & set(st_of)
+        hidden = self._unreadable_routes(d, d / "window.def") & set(st_of)
         s = _RepairState(st_of, stubs_of, hidden | set(keep), merged=d / "merged.def")
         self._repair_merge(s)
         return s
