@@ -160,6 +160,23 @@ def test_repair_routes_away_a_short_left_in_the_merged_def(routed, tmp_path):
     assert rep.shorts == [] and rep.stub_shorts == [] and rep.unrouted == []
 
 
+def _failing_router(lost: list[str], pick):
+    """A PartitionedRouter whose first level-0 window run then loses the routed net `pick(nets)`
+    chooses (wiring and stubs dropped, reported failed), as if qrouter had failed it; the net
+    goes into `lost`."""
+    class Failing(rp.PartitionedRouter):
+        def _run(self, w, d, script, out):
+            r = super()._run(w, d, script, out)
+            n = pick(r.nets) if not lost and w.level == 0 else None
+            if n is not None:
+                lost.append(n)
+                r.nets.pop(n)
+                r.stubs = [x for x in r.stubs if x.split()[1] != n]
+                r.failed.append(n)
+            return r
+    return Failing
+
+
 def test_failures_over_the_repair_budget_are_left_unrouted_and_reported(placed, tmp_path):
     """Real qrouter windows; one window's result then loses a routed net, as if qrouter had
     failed it. With a repair budget of 0 failed nets the whole-die repair is skipped: the net is
@@ -170,17 +187,7 @@ def test_failures_over_the_repair_budget_are_left_unrouted_and_reported(placed, 
     rd = rp.read_router_def(placed / f"{TOP}.router.def")
     lost: list[str] = []
 
-    class Failing(rp.PartitionedRouter):
-        def _run(self, w, d, script, out):
-            r = super()._run(w, d, script, out)
-            if not lost and w.level == 0 and r.nets:
-                n = sorted(r.nets)[0]
-                lost.append(n)
-                r.nets.pop(n)
-                r.stubs = [x for x in r.stubs if x.split()[1] != n]
-                r.failed.append(n)
-            return r
-
+    Failing = _failing_router(lost, lambda nets: sorted(nets)[0] if nets else None)
     res = Failing(rd, fp, tmp_path, timeout=600).route(2, tmp_path / "out.def", max_repair=0, local_repair=False)
     # (the windows' own failures and shorts, which the repair would route, are left out too)
     assert lost and set(lost) <= set(res.unrepaired) and res.failed == len(res.unrepaired)
@@ -204,17 +211,7 @@ def test_local_repair_routes_a_window_failure_on_its_window(placed, tmp_path):
     rd = rp.read_router_def(placed / f"{TOP}.router.def")
     lost: list[str] = []
 
-    class Failing(rp.PartitionedRouter):
-        def _run(self, w, d, script, out):
-            r = super()._run(w, d, script, out)
-            if not lost and w.level == 0 and len(r.nets) > 1:
-                n = sorted(r.nets)[len(r.nets) // 2]
-                lost.append(n)
-                r.nets.pop(n)
-                r.stubs = [x for x in r.stubs if x.split()[1] != n]
-                r.failed.append(n)
-            return r
-
+    Failing = _failing_router(lost, lambda nets: sorted(nets)[len(nets) // 2] if len(nets) > 1 else None)
     res = Failing(rd, fp, tmp_path, timeout=600).route(2, tmp_path / "out.def", max_repair=0)
     # (nets the windows really failed and the local runs could not route stay unrepaired)
     assert lost and lost[0] not in res.unrepaired and res.local_left < len(res.escalated)
