@@ -397,6 +397,28 @@ class RunResult:
     final: bool = False            # failed nets stay failed (no later run retries them)
 
 
+def _failed_nets(d: Path, nfail: int, who: str) -> list[str]:
+    """The nets of qrouter's fail.out in `d` ("<n> nets failed..." then names), each once
+    (qrouter can list a net twice), checked against the count it reported."""
+    f = d / "fail.out"
+    failed = f.read_text().split("\n", 1)[1].split() if f.exists() else []
+    if len(failed) != nfail:
+        raise ToolError(f"{who}: qrouter reported {nfail} failed nets, fail.out lists {len(failed)}")
+    return list(dict.fromkeys(failed))
+
+
+def _ripped_up(log: Path) -> set[str]:
+    """Routed nets qrouter's stage2 ripped up (to re-route them) in the run logged in `log`."""
+    return set(re.findall(r"Ripping up blocking net (\S+)", log.read_text(errors="replace")))
+
+
+def _stub_statements(text: str, nets) -> list[str]:
+    """qrouter's stub SPECIALNETS statements (the section after NETS) of `nets`."""
+    end = text.index("\nEND NETS")
+    return [x for x in _statements(_section(text, "SPECIALNETS", end)[2])
+            if "ROUTED" in x and x.split()[1] in nets]
+
+
 def _drop_wiring(results: list[RunResult], nets: set[str]) -> None:
     """Forget the runs' wiring (NETS statements and stubs) of `nets`."""
     for r in results:
@@ -520,21 +542,13 @@ class PartitionedRouter:
         from .route import run_qrouter
         secs, nfail, _ = run_qrouter(script, d, out, self.timeout)
         text = out.read_text()
-        failed = []
-        if (d / "fail.out").exists():
-            failed = (d / "fail.out").read_text().split("\n", 1)[1].split()  # "<n> nets failed..." 
-        if len(failed) != nfail:
-            raise ToolError(f"{w.name}: qrouter reported {nfail} failed nets, fail.out lists {len(failed)}")
-        failed = list(dict.fromkeys(failed))  # qrouter can list a net twice
+        failed = _failed_nets(d, nfail, w.name)
         nets = _net_statements(_section(text, "NETS")[2])
         if not set(w.nets) <= set(nets):
             raise ToolError(f"{w.name}: qrouter's DEF lacks nets of the window")
         nets = {n: nets[n] for n in w.nets}  # the ignored nets come back unrouted
         nets = {n: st for n, st in nets.items() if n not in set(failed)}
-        end = text.index("\nEND NETS")
-        stubs = [st for st in _statements(_section(text, "SPECIALNETS", end)[2])
-                 if "ROUTED" in st and st.split()[1] in nets]
-        return RunResult(w, secs, failed, nets, stubs, _def_vias(text))
+        return RunResult(w, secs, failed, nets, _stub_statements(text, nets), _def_vias(text))
 
     def _record(self, r: RunResult) -> None:
         """Keep the run's vias and its nets' metal as obstructions for later runs."""
@@ -623,18 +637,13 @@ class PartitionedRouter:
                     return a, secs, nfail, log
                 for (r, rw, wired, d, script, dout), secs, nfail, log in pool.map(run, prepared):
                     text = dout.read_text()
-                    bad = (d / "fail.out").read_text().split("\n", 1)[1].split() if (d / "fail.out").exists() else []
-                    if len(bad) != nfail:
-                        raise ToolError(f"{rw.name}: qrouter reported {nfail} failed nets, fail.out lists {len(bad)}")
-                    ripped = set(re.findall(r"Ripping up blocking net (\S+)", log.read_text(errors="replace")))
-                    now = (set(r.failed) | ripped) & set(rw.nets)
+                    bad = _failed_nets(d, nfail, rw.name)
+                    now = (set(r.failed) | _ripped_up(log)) & set(rw.nets)
                     allst = _net_statements(_section(text, "NETS")[2])
                     # a net qrouter neither routed nor listed as failed is failed all the same
                     bad = sorted(set(bad) | {n for n in now if "ROUTED" not in allst.get(n, "")})
                     nets = {n: allst[n] for n in sorted(now - set(bad))}
-                    end = text.index("\nEND NETS")
-                    stubs = [x for x in _statements(_section(text, "SPECIALNETS", end)[2])
-                             if "ROUTED" in x and x.split()[1] in nets]
+                    stubs = _stub_statements(text, nets)
                     _drop_wiring(results + out, now)
                     r.failed = [n for n in r.failed if n not in now]
                     self.routed.remove(now)
@@ -700,16 +709,13 @@ class PartitionedRouter:
                               only=sorted(todo))
         secs, nfail, log = run_qrouter(script, d, d / "routed.def", self.timeout)
         out = (d / "routed.def").read_text()
-        bad = (d / "fail.out").read_text().split("\n", 1)[1].split() if (d / "fail.out").exists() else []
-        if len(bad) != nfail:
-            raise ToolError(f"repair: qrouter reported {nfail} failed nets, fail.out lists {len(bad)}")
-        now = todo | set(re.findall(r"Ripping up blocking net (\S+)", log.read_text(errors="replace")))
+        bad = _failed_nets(d, nfail, "repair")
+        now = todo | _ripped_up(log)
         allst = _net_statements(_section(out, "NETS")[2])
         for n in now:
             s.st_of[n], s.stubs_of[n], s.round_of[n] = allst[n], [], k
-        for x in _statements(_section(out, "SPECIALNETS", out.index("\nEND NETS"))[2]):
-            if "ROUTED" in x and x.split()[1] in now:
-                s.stubs_of[x.split()[1]].append(x)
+        for x in _stub_statements(out, now):
+            s.stubs_of[x.split()[1]].append(x)
         s.changed |= now
         s.failed = (s.failed - now) | set(bad)
         s.vias.append(_def_vias(out))
