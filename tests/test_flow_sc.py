@@ -71,3 +71,16 @@ def test_missed_timing_makes_run_invalid(mac_run, tmp_path):
     assert t["setupwns"] < 0
     st = judge({**mac_run.metrics, **t}, opt)
     assert not st.valid and any("setup slack" in r for r in st.reasons)
+
+
+def test_input_min_delay_reaches_the_flow_tasks(mac_run, tmp_path):
+    """PnrOptions.input_min_delay_ns goes through the SiliconCompiler tasks: pnr_mac's only hold
+    violations are input-fed, so with the inputs 1 ns after the edge the hold repair finds none
+    (with them at the edge, mac_run's repair found some)."""
+    from fixyasic.pnr.scflow import run_sc_flow
+    from fixyasic.pnr.steps import PnrOptions
+    assert mac_run.metrics["hold_violating_pins"] > 0
+    res = run_sc_flow([DATA / "pnr_mac.v"], "pnr_mac", tmp_path / "late",
+                      PnrOptions(clock_ns=10.0, input_min_delay_ns=1.0))
+    assert res.metrics["hold_violating_pins"] == 0 and res.metrics["hold_buffers"] == 0
+    assert res.metrics["holdwns"] > 0

@@ -55,6 +55,7 @@ def run_sc_flow(sources: list[Path], top: str, out_dir: Path, opt: PnrOptions | 
                 t.set("var", "clock_ns", opt.clock_ns)
                 t.set("var", "utilization", opt.utilization or load_config()["default_utilization"])
                 t.set("var", "placer", opt.placer)
+                t.set("var", "input_min_delay_ns", opt.input_min_delay_ns)
                 if opt.clock_port:
                     t.set("var", "clock_port", opt.clock_port)
                 if stim_file is not None:

@@ -57,6 +57,8 @@ class _PnrTask(Task):
         self.add_parameter("placer", "<coloquinte,graywolf>", "placement engine", defvalue="coloquinte")
         self.add_parameter("stimulus", "file", "npz of per-cycle input port values (power)")
         self.add_parameter("clock_port", "str", "clock input name (default clk/clock)")
+        self.add_parameter("input_min_delay_ns", "float",
+                           "hold checks: inputs change no earlier than this after the clock edge", defvalue=0.0)
 
     def tool(self):
         return "fixyasic"
@@ -82,7 +84,8 @@ class _PnrTask(Task):
         return steps.PnrOptions(clock_ns=float(self.get("var", "clock_ns")),
                                 utilization=float(self.get("var", "utilization")),
                                 placer=self.get("var", "placer"),
-                                clock_port=self.get("var", "clock_port") or None)
+                                clock_port=self.get("var", "clock_port") or None,
+                                input_min_delay_ns=float(self.get("var", "input_min_delay_ns")))
 
     def _stage_inputs(self) -> Path:
         """Copy the inputs of this node into a work area named like a run directory."""
