@@ -1,7 +1,8 @@
 """Runtime per P&R step and results for generated designs of about 2k and 20k cells.
 
     python benchmarks/bench_flow.py            # ~2k cells
-    python benchmarks/bench_flow.py --copies 36  # ~20k cells (long; run in the background)
+    python benchmarks/bench_flow.py --copies 54 --utilization 0.35 --spread-density 0.9 \
+        --input-min-delay 1.0     # ~19k cells, fixyasic run's P&R settings (long; background)
 
 The design is `copies` instances of tests/data/pnr_mac.v, each fed a differently scrambled pixel
 (so synthesis cannot merge them), with their outputs XOR-reduced. Prints one table row per step
@@ -39,6 +40,12 @@ def main() -> None:
     ap.add_argument("--copies", type=int, default=4, help="pnr_mac copies (4 ~ 2k cells, 36 ~ 20k)")
     ap.add_argument("--clock-ns", type=float, default=10.0)
     ap.add_argument("--utilization", type=float, default=None)
+    ap.add_argument("--spread-density", type=float, default=None,
+                    help="coloquinte: spread cells to this row density (fixyasic run uses 0.9 at "
+                         "utilization 0.35)")
+    ap.add_argument("--input-min-delay", type=float, default=0.0,
+                    help="hold: inputs change this many ns after the clock edge (fixyasic run: 1.0)")
+    ap.add_argument("--hold-margin", type=float, default=0.05)
     ap.add_argument("--out", default=None)
     ap.add_argument("--placer", choices=["coloquinte", "graywolf"], default="coloquinte")
     args = ap.parse_args()
@@ -56,7 +63,9 @@ def main() -> None:
     stim = image_stream_stimulus("pixel", 8, count=1, valid_port="valid_in", reset_port="rst")
     res = steps.run_pnr(syn.netlist, "bench_top", out,
                         steps.PnrOptions(clock_ns=args.clock_ns, utilization=args.utilization,
-                                         placer=args.placer),
+                                         placer=args.placer, spread_density=args.spread_density,
+                                         input_min_delay_ns=args.input_min_delay,
+                                         hold_margin_ns=args.hold_margin),
                         stimulus=stim)
     m = res.metrics
     print(f"design: {args.copies} x pnr_mac = {m['cells']} cells, {m['cellarea']:.0f} um^2 cells, "

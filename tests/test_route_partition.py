@@ -223,3 +223,47 @@ def test_local_repair_routes_a_window_failure_on_its_window(placed, tmp_path):
     text = (tmp_path / "out.def").read_text()
     names = [st.split()[1] for st in rp._statements(rp._section(text, "NETS")[2])]
     assert sorted(names) == sorted(rd.nets)
+
+
+def test_region_repair_routes_a_failure_the_local_repair_left(placed, tmp_path):
+    """Failures the local repair leaves are routed again on a region one level-0 tile larger
+    than the net on every side: regions are aligned to the coarse-track pattern, hold their
+    nets and never meet (they run at once); a real qrouter run on one routes an injected
+    window failure among the other nets' wiring without a short."""
+    from fixyasic.pnr.floorplan import Floorplan
+
+    fp = Floorplan.load(placed / f"{TOP}.fp.json")
+    rd = rp.read_router_def(placed / f"{TOP}.router.def")
+    router = rp.PartitionedRouter(rd, fp, tmp_path / "geo", timeout=600)
+    g = router.grid
+    size = {n: (b[2] - b[0]) * (b[3] - b[1]) for n, b in router.boxes.items()}
+    small = sorted(size, key=size.get)[:60]
+    # two small nets near opposite corners get a region each; one region of many nets otherwise
+    lo = min(small, key=lambda n: router.boxes[n][0] + router.boxes[n][1])
+    hi = max(small, key=lambda n: router.boxes[n][2] + router.boxes[n][3])
+    regions = router.regions([lo, hi], 6)
+    assert sorted(n for _, ns in regions for n in ns) == sorted([lo, hi]) and len(regions) == 2
+    for w, ns in regions:
+        assert w.cells[0] % g.ax == 0 and w.cells[1] % g.ay == 0
+        assert (w.cells[2] - w.cells[0] + 1) * (w.cells[3] - w.cells[1] + 1) <= rp.MAX_WINDOW_FRACTION * g.nx * g.ny
+        assert all(rp._inside(router.boxes[n], g.box(*w.cells)) for n in ns)
+    a, b = regions[0][0].cells, regions[1][0].cells
+    assert a[2] + 2 * g.ax < b[0] or b[2] + 2 * g.ax < a[0] or a[3] + 2 * g.ay < b[1] or b[3] + 2 * g.ay < a[1]
+    assert router.regions(small, 1) == []          # a region of most of the die: left to the whole die
+
+    # a failure left after the windows (local repair off, no whole-die budget), then its region run
+    lost: list[str] = []
+    Failing = _failing_router(lost, lambda nets: min(nets, key=size.get) if nets else None)
+    router = Failing(rd, fp, tmp_path / "r", timeout=600)
+    res = router.route(2, tmp_path / "windows.def", max_repair=0, local_repair=False)
+    assert lost and lost[0] in res.unrepaired
+    regions = router.regions([lost[0]], 6)
+    assert len(regions) == 1
+    runs = router._repair_in_windows(res.runs, [regions])
+    assert [r.window.name for r in runs] == ["local_region0"] and lost[0] in runs[0].nets and not runs[0].failed
+    rp.merge(rd, res.runs + runs, router.vias, tmp_path / "out.def")
+    rep = rp.check_routed(tmp_path / "out.def")
+    assert lost[0] not in rep.unrouted and set(rep.unrouted) <= set(res.unrepaired) and rep.shorts == []
+    text = (tmp_path / "out.def").read_text()
+    names = [st.split()[1] for st in rp._statements(rp._section(text, "NETS")[2])]
+    assert sorted(names) == sorted(rd.nets)

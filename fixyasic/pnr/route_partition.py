@@ -616,39 +616,82 @@ class PartitionedRouter:
         lite designs), not those boxed in by longer nets. Overlapping windows never run at once (same
         level/colour phases as the routing). Returns the runs that (re)routed nets; their
         nets' earlier wiring is dropped from `results`."""
+        phases: dict[tuple[int, int], list[tuple[Window, list[str]]]] = defaultdict(list)
+        for r in results:
+            if r.failed and r.window.level >= 0:
+                phases[(r.window.level, r.window.colour)].append((r.window, list(r.failed)))
+        return self._repair_in_windows(results, [phases[k] for k in sorted(phases, reverse=True)])
+
+    def regions(self, failed: list[str], tiles: int) -> list[tuple[Window, list[str]]]:
+        """Repair regions for the failures the local repair left: each net's pin box grown by one
+        level-0 tile on every side (room to detour, and the nets in the way to rip up), boxes
+        closer than two alignment steps merged, so that all regions can run at once. A region
+        over MAX_WINDOW_FRACTION of the die saves little over the whole-die repair: its nets are
+        left to that."""
+        g = self.grid
+        tx, ty = _up(g.nx / tiles, 2 * g.ax), _up(g.ny / tiles, 2 * g.ay)
+        groups: list[tuple[tuple[int, int, int, int], list[str]]] = []
+        for n in sorted(set(failed)):
+            b = self.boxes[n]
+            i0 = max(0, int((b[0] - g.ox) // g.px) - tx) // g.ax * g.ax
+            j0 = max(0, int((b[1] - g.oy) // g.py) - ty) // g.ay * g.ay
+            box = (i0, j0, min(g.nx - 1, -(-(b[2] - g.ox) // g.px) + tx),
+                   min(g.ny - 1, -(-(b[3] - g.oy) // g.py) + ty))
+            nets = [n]
+            merged = True
+            while merged:
+                merged = False
+                for k, (c, ns) in enumerate(groups):
+                    if c[0] <= box[2] + 2 * g.ax and box[0] <= c[2] + 2 * g.ax and \
+                            c[1] <= box[3] + 2 * g.ay and box[1] <= c[3] + 2 * g.ay:
+                        box = (min(c[0], box[0]), min(c[1], box[1]), max(c[2], box[2]), max(c[3], box[3]))
+                        nets += ns
+                        del groups[k]
+                        merged = True
+                        break
+            groups.append((box, nets))
+        out = []
+        for k, (c, ns) in enumerate(sorted(groups)):
+            if (c[2] - c[0] + 1) * (c[3] - c[1] + 1) <= MAX_WINDOW_FRACTION * g.nx * g.ny:
+                out.append((Window(f"region{k}", -2, 0, c), sorted(ns)))
+        return out
+
+    def _repair_in_windows(self, results: list[RunResult],
+                           phases: list[list[tuple[Window, list[str]]]]) -> list[RunResult]:
+        """Route each (window, failed nets) again on that window (see _local_window); the windows
+        of one phase must not overlap: they run at the same time. Returns the new runs; the
+        nets they (re)routed lose their earlier wiring and failure entries in `results`."""
         from .route import run_qrouter
-        todo = [r for r in results if r.failed and r.window.level >= 0]
-        phases: dict[tuple[int, int], list[RunResult]] = defaultdict(list)
-        for r in todo:
-            phases[(r.window.level, r.window.colour)].append(r)
         out: list[RunResult] = []
         with ThreadPoolExecutor(max_workers=JOBS) as pool:
-            for key in sorted(phases, reverse=True):
+            for phase in phases:
                 st_of = {n: st for r in results + out for n, st in r.nets.items()}
                 prepared = []
-                for r in phases[key]:
-                    rw, wired = self._local_window(r.window, r.failed, st_of)
+                for w, failed in phase:
+                    rw, wired = self._local_window(w, failed, st_of)
                     d, script, dout = self._prepare(rw, wired, only=[n for n in rw.nets if n not in wired])
-                    prepared.append((r, rw, wired, d, script, dout))
+                    prepared.append((failed, rw, d, script, dout))
 
                 def run(a):
-                    r, rw, wired, d, script, dout = a
+                    failed, rw, d, script, dout = a
                     secs, nfail, log = run_qrouter(script, d, dout, self.timeout)
                     return a, secs, nfail, log
-                for (r, rw, wired, d, script, dout), secs, nfail, log in pool.map(run, prepared):
+                for (failed, rw, d, script, dout), secs, nfail, log in pool.map(run, prepared):
                     text = dout.read_text()
                     bad = _failed_nets(d, nfail, rw.name)
-                    now = (set(r.failed) | _ripped_up(log)) & set(rw.nets)
+                    now = (set(failed) | _ripped_up(log)) & set(rw.nets)
                     allst = _net_statements(_section(text, "NETS")[2])
                     # a net qrouter neither routed nor listed as failed is failed all the same
                     bad = sorted(set(bad) | {n for n in now if "ROUTED" not in allst.get(n, "")})
                     nets = {n: allst[n] for n in sorted(now - set(bad))}
                     stubs = _stub_statements(text, nets)
                     _drop_wiring(results + out, now)
-                    r.failed = [n for n in r.failed if n not in now]
+                    for r in results + out:
+                        if r.failed:
+                            r.failed = [n for n in r.failed if n not in now]
                     self.routed.remove(now)
                     self.done -= now
-                    rr = RunResult(rw, secs, sorted(set(bad)), nets, stubs, _def_vias(text))
+                    rr = RunResult(rw, secs, bad, nets, stubs, _def_vias(text))
                     self._record(rr)
                     out.append(rr)
         return out
@@ -824,6 +867,15 @@ class PartitionedRouter:
             failed = sorted({n for r in results for n in r.failed})
             phase_secs.append(round(time.time() - t1, 2))
         local_left = len(failed)
+        if failed and local_repair:
+            # failures boxed in beyond their window: again on a region one tile larger all round
+            regions = self.regions(failed, tiles)
+            if regions:
+                t1 = time.time()
+                results += self._repair_in_windows(results, [regions])
+                failed = sorted({n for r in results for n in r.failed})
+                phase_secs.append(round(time.time() - t1, 2))
+        region_left = len(failed)
         # qrouter's offset taps can put an off-grid segment over a neighbouring pin's via even
         # when that via was an obstruction: the smaller net of each such short is routed again
         merge(self.rd, results, self.vias, self.workdir / "phases.def")
@@ -849,7 +901,8 @@ class PartitionedRouter:
         merge(self.rd, results, self.vias, out_def)
         return PartitionResult(results, escalated, phase_secs, time.time() - t0, tiles,
                                self.workdir / results[-1].window.name / "qrouter.log", order,
-                               ripped=len(ripped_all), unrepaired=unrepaired, local_left=local_left)
+                               ripped=len(ripped_all), unrepaired=unrepaired, local_left=local_left,
+                               region_left=region_left)
 
 
 @dataclass
@@ -865,6 +918,7 @@ class PartitionResult:
     check: dict = field(default_factory=dict)   # check_routed() counts on the merged DEF
     unrepaired: list[str] = field(default_factory=list)  # failed nets left out: over the repair budget
     local_left: int = 0                           # failed nets left after the local (window) repairs
+    region_left: int = 0                          # ... and after the region repairs
 
     @property
     def failed(self) -> int:
@@ -881,7 +935,7 @@ class PartitionResult:
                 "phase_seconds": self.phase_seconds,
                 "qrouter_seconds": round(sum(r.seconds for r in self.runs), 2),
                 "seconds": round(self.seconds, 2), "check": self.check, "unrepaired": len(self.unrepaired),
-                "after_local_repair": self.local_left}
+                "after_local_repair": self.local_left, "after_region_repair": self.region_left}
 
 
 def merge(rd: RouterDef, results: list[RunResult], vias: dict[str, str], out_def: Path) -> None:
