@@ -238,18 +238,29 @@ def test_region_repair_routes_a_failure_the_local_repair_left(placed, tmp_path):
     g = router.grid
     size = {n: (b[2] - b[0]) * (b[3] - b[1]) for n, b in router.boxes.items()}
     small = sorted(size, key=size.get)[:60]
-    # two small nets near opposite corners get a region each; one region of many nets otherwise
+    # small nets near opposite corners: a region each, run together; a net of the tile next to
+    # one of them: another region overlapping that one, so in a later phase
     lo = min(small, key=lambda n: router.boxes[n][0] + router.boxes[n][1])
     hi = max(small, key=lambda n: router.boxes[n][2] + router.boxes[n][3])
-    regions = router.regions([lo, hi], 6)
-    assert sorted(n for _, ns in regions for n in ns) == sorted([lo, hi]) and len(regions) == 2
-    for w, ns in regions:
-        assert w.cells[0] % g.ax == 0 and w.cells[1] % g.ay == 0
-        assert (w.cells[2] - w.cells[0] + 1) * (w.cells[3] - w.cells[1] + 1) <= rp.MAX_WINDOW_FRACTION * g.nx * g.ny
-        assert all(rp._inside(router.boxes[n], g.box(*w.cells)) for n in ns)
-    a, b = regions[0][0].cells, regions[1][0].cells
-    assert a[2] + 2 * g.ax < b[0] or b[2] + 2 * g.ax < a[0] or a[3] + 2 * g.ay < b[1] or b[3] + 2 * g.ay < a[1]
-    assert router.regions(small, 1) == []          # a region of most of the die: left to the whole die
+    phases = router.regions([lo, hi], 6)
+    assert len(phases) == 1 and sorted(n for _, ns in phases[0] for n in ns) == sorted([lo, hi])
+    tile = (g.nx // 6) * g.px
+    nxt = min((n for n in small if router.boxes[n][0] > router.boxes[lo][2] + tile),
+              key=lambda n: router.boxes[n][0] + router.boxes[n][1])
+    phases = router.regions([lo, hi, nxt], 6)
+    assert [len(ph) for ph in phases] == [2, 1]
+    for ph in phases:
+        for w, ns in ph:
+            assert w.cells[0] % g.ax == 0 and w.cells[1] % g.ay == 0
+            assert (w.cells[2] - w.cells[0] + 1) * (w.cells[3] - w.cells[1] + 1) <= \
+                rp.MAX_WINDOW_FRACTION * g.nx * g.ny
+            assert all(rp._inside(router.boxes[n], g.box(*w.cells)) for n in ns)
+        for wa, _ in ph:
+            for wb, _ in ph:
+                a, b = wa.cells, wb.cells
+                assert wa is wb or a[2] + 2 * g.ax < b[0] or b[2] + 2 * g.ax < a[0] or \
+                    a[3] + 2 * g.ay < b[1] or b[3] + 2 * g.ay < a[1]
+    assert router.regions([lo], 1) == []          # a region of most of the die: left to the whole die
 
     # a failure left after the windows (local repair off, no whole-die budget), then its region run
     lost: list[str] = []
@@ -257,9 +268,9 @@ def test_region_repair_routes_a_failure_the_local_repair_left(placed, tmp_path):
     router = Failing(rd, fp, tmp_path / "r", timeout=600)
     res = router.route(2, tmp_path / "windows.def", max_repair=0, local_repair=False)
     assert lost and lost[0] in res.unrepaired
-    regions = router.regions([lost[0]], 6)
-    assert len(regions) == 1
-    runs = router._repair_in_windows(res.runs, [regions])
+    phases = router.regions([lost[0]], 6)
+    assert len(phases) == 1 and len(phases[0]) == 1
+    runs = router._repair_in_windows(res.runs, phases)
     assert [r.window.name for r in runs] == ["local_region0"] and lost[0] in runs[0].nets and not runs[0].failed
     rp.merge(rd, res.runs + runs, router.vias, tmp_path / "out.def")
     rep = rp.check_routed(tmp_path / "out.def")

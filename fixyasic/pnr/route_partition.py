@@ -622,39 +622,39 @@ class PartitionedRouter:
                 phases[(r.window.level, r.window.colour)].append((r.window, list(r.failed)))
         return self._repair_in_windows(results, [phases[k] for k in sorted(phases, reverse=True)])
 
-    def regions(self, failed: list[str], tiles: int) -> list[tuple[Window, list[str]]]:
-        """Repair regions for the failures the local repair left: each net's pin box grown by one
-        level-0 tile on every side (room to detour, and the nets in the way to rip up), boxes
-        closer than two alignment steps merged, so that all regions can run at once. A region
-        over MAX_WINDOW_FRACTION of the die saves little over the whole-die repair: its nets are
-        left to that."""
+    def regions(self, failed: list[str], tiles: int) -> list[list[tuple[Window, list[str]]]]:
+        """Repair regions for the failures the local repair left, in phases: the failed nets of
+        one level-0 tile (by box centre) share a region, the union of their pin boxes grown by
+        one tile on every side (room to detour, and the nets in the way to rip up). Regions of
+        one phase stay two alignment steps apart, so they run at once; a later phase sees what
+        earlier ones routed. A region over MAX_WINDOW_FRACTION of the die saves little over the
+        whole-die repair: its nets are left to that."""
         g = self.grid
         tx, ty = _up(g.nx / tiles, 2 * g.ax), _up(g.ny / tiles, 2 * g.ay)
-        groups: list[tuple[tuple[int, int, int, int], list[str]]] = []
+        by_tile: dict[tuple[int, int], list[str]] = defaultdict(list)
         for n in sorted(set(failed)):
             b = self.boxes[n]
-            i0 = max(0, int((b[0] - g.ox) // g.px) - tx) // g.ax * g.ax
-            j0 = max(0, int((b[1] - g.oy) // g.py) - ty) // g.ay * g.ay
-            box = (i0, j0, min(g.nx - 1, -(-(b[2] - g.ox) // g.px) + tx),
-                   min(g.ny - 1, -(-(b[3] - g.oy) // g.py) + ty))
-            nets = [n]
-            merged = True
-            while merged:
-                merged = False
-                for k, (c, ns) in enumerate(groups):
-                    if c[0] <= box[2] + 2 * g.ax and box[0] <= c[2] + 2 * g.ax and \
-                            c[1] <= box[3] + 2 * g.ay and box[1] <= c[3] + 2 * g.ay:
-                        box = (min(c[0], box[0]), min(c[1], box[1]), max(c[2], box[2]), max(c[3], box[3]))
-                        nets += ns
-                        del groups[k]
-                        merged = True
-                        break
-            groups.append((box, nets))
-        out = []
-        for k, (c, ns) in enumerate(sorted(groups)):
+            by_tile[(int(((b[0] + b[2]) / 2 - g.ox) // g.px) // tx,
+                     int(((b[1] + b[3]) / 2 - g.oy) // g.py) // ty)].append(n)
+        regions = []
+        for nets in by_tile.values():
+            b = _union([self.boxes[n] for n in nets])
+            c = (max(0, int((b[0] - g.ox) // g.px) - tx) // g.ax * g.ax,
+                 max(0, int((b[1] - g.oy) // g.py) - ty) // g.ay * g.ay,
+                 min(g.nx - 1, -(-(b[2] - g.ox) // g.px) + tx), min(g.ny - 1, -(-(b[3] - g.oy) // g.py) + ty))
             if (c[2] - c[0] + 1) * (c[3] - c[1] + 1) <= MAX_WINDOW_FRACTION * g.nx * g.ny:
-                out.append((Window(f"region{k}", -2, 0, c), sorted(ns)))
-        return out
+                regions.append((c, nets))
+        phases: list[list[tuple[tuple[int, int, int, int], list[str]]]] = []
+        for c, nets in sorted(regions, key=lambda r: -len(r[1])):
+            for ph in phases:
+                if all(c[0] > o[2] + 2 * g.ax or o[0] > c[2] + 2 * g.ax or
+                       c[1] > o[3] + 2 * g.ay or o[1] > c[3] + 2 * g.ay for o, _ in ph):
+                    ph.append((c, nets))
+                    break
+            else:
+                phases.append([(c, nets)])
+        k = iter(range(len(regions)))
+        return [[(Window(f"region{next(k)}", -2, p, c), nets) for c, nets in ph] for p, ph in enumerate(phases)]
 
     def _repair_in_windows(self, results: list[RunResult],
                            phases: list[list[tuple[Window, list[str]]]]) -> list[RunResult]:
@@ -872,7 +872,7 @@ class PartitionedRouter:
             regions = self.regions(failed, tiles)
             if regions:
                 t1 = time.time()
-                results += self._repair_in_windows(results, [regions])
+                results += self._repair_in_windows(results, regions)
                 failed = sorted({n for r in results for n in r.failed})
                 phase_secs.append(round(time.time() - t1, 2))
         region_left = len(failed)
