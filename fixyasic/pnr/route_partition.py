@@ -15,10 +15,12 @@ on small windows of the die instead:
    reachable: qrouter keeps routes off a net's pins, while a pin of no net only blocks its own
    layer). Overlapping windows never run at the same time: each level runs in 4 phases (2x2
    colouring of the tiles), the windows of a phase in parallel.
-4. A window's failed nets (and the smaller net of any short) are routed at the end by repair
-   runs on the whole die in which every other net is loaded with its wiring as an existing
-   route: qrouter routes only those nets and rips up and re-routes whatever blocks them. Runs
-   follow (bounded) while the merged wiring still has shorts or failed nets.
+4. A window's failed nets are routed again on that window, then on a region one tile larger
+   all round, with the nets lying wholly inside loaded as routes qrouter may rip up. What is
+   left (and the smaller net of any short) goes to repair runs on the whole die in which every
+   other net is loaded with its wiring as an existing route: qrouter routes only those nets
+   and rips up and re-routes whatever blocks them. Runs follow (bounded) while the merged
+   wiring still has shorts or failed nets.
 5. All runs' routed nets are merged into one DEF (VIAS, NETS and qrouter's stub SPECIALNETS) and
    check_routed() verifies that no two nets' metal touches and every multi-pin net has wiring.
 """
@@ -832,8 +834,10 @@ class PartitionedRouter:
               max_repair: int | None = None, local_repair: bool = True) -> "PartitionResult":
         """top-down: the nets too large for any window first, on the whole die (qrouter itself
         routes the nets with most pins first), then the windows from large to small; bottom-up:
-        the windows from small to large, then the whole die. Nets a run fails are routed at the
-        end by a repair run (_repair) on the whole die."""
+        the windows from small to large, then the whole die (the global nets' pins stay nodes
+        until then, so the windows route around them). Nets a run fails, in either order, are
+        routed again at the end: on their window (local repair), on a region around them, then
+        on the whole die (_repair)."""
         t0 = time.time()
         phases, full = plan(self.rd, self.grid, tiles)
         if order == "top-down":
@@ -848,11 +852,6 @@ class PartitionedRouter:
         phase_secs = []
         with ThreadPoolExecutor(max_workers=jobs) as pool:
             for ph in phases:
-                if ph[0] is full:  # bottom-up: the windows' failures join the whole-die run
-                    full.nets += failed
-                    failed.clear()
-                    for r in results:
-                        r.failed = []
                 t1 = time.time()
                 prepared = [(w, *self._prepare(w)) for w in ph]  # obstructions fixed before any run
                 for r in pool.map(lambda a: self._run(*a), prepared):
