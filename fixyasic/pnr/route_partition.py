@@ -529,6 +529,8 @@ class PartitionedRouter:
 
     def _prepare(self, w: Window, wired: dict[str, str] | None = None,
                  only: list[str] | None = None) -> tuple[Path, Path, Path]:
+        # quick: stage2 stops at the first round without progress, as every window-sized run's
+        # failures go on to a larger run (local/region repair runs spent 2 more rounds for nothing)
         from .route import write_script
         d = self.workdir / w.name
         d.mkdir(parents=True, exist_ok=True)
@@ -536,7 +538,7 @@ class PartitionedRouter:
             (d / f).unlink(missing_ok=True)
         obs, ignore = self._window_def(w, d / "window.def", wired)
         script = write_script(d / "route.tcl", (d / "window.def").resolve(), (d / "routed.def").resolve(),
-                              self.fp, obs=obs, ignore=ignore, quick=only is None, only=only)
+                              self.fp, obs=obs, ignore=ignore, quick=True, only=only)
         return d, script, d / "routed.def"
 
     def _run(self, w: Window, d: Path, script: Path, out: Path) -> RunResult:
