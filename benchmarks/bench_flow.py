@@ -37,7 +37,7 @@ def make_design(copies: int, path: Path) -> Path:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--copies", type=int, default=4, help="pnr_mac copies (4 ~ 2k cells, 36 ~ 20k)")
+    ap.add_argument("--copies", type=int, default=4, help="pnr_mac copies (4 ~ 2k cells, 54 ~ 19k)")
     ap.add_argument("--clock-ns", type=float, default=10.0)
     ap.add_argument("--utilization", type=float, default=None)
     ap.add_argument("--spread-density", type=float, default=None,
