@@ -195,6 +195,16 @@ class Grid:
     def box(self, i0: int, j0: int, i1: int, j1: int) -> Rect:
         return (self.ox + i0 * self.px, self.oy + j0 * self.py, self.ox + i1 * self.px, self.oy + j1 * self.py)
 
+    def centre(self, b: Rect) -> tuple[int, int]:
+        """Grid index of the centre of `b` (clamped to the grid)."""
+        return (min(int(((b[0] + b[2]) / 2 - self.ox) // self.px), self.nx - 1),
+                min(int(((b[1] + b[3]) / 2 - self.oy) // self.py), self.ny - 1))
+
+    def tile(self, tiles: int) -> tuple[int, int]:
+        """Level-0 tile size in grid steps for `tiles` per side: even multiples of the alignment,
+        so every tile starts on the coarse-layer track pattern."""
+        return _up(self.nx / tiles, 2 * self.ax), _up(self.ny / tiles, 2 * self.ay)
+
 
 def routing_grid(rd: RouterDef) -> Grid:
     out = []
@@ -243,7 +253,7 @@ def plan(rd: RouterDef, grid: Grid, tiles: int) -> tuple[list[list[Window]], Win
     net with >= 2 pins is in exactly one window."""
     g = grid
     levels = []
-    tx0, ty0 = _up(g.nx / tiles, 2 * g.ax), _up(g.ny / tiles, 2 * g.ay)
+    tx0, ty0 = g.tile(tiles)
     while True:
         tx, ty = tx0 << len(levels), ty0 << len(levels)
         # same-colour windows (tiles i and i+2) stay >= 2 alignment steps apart
@@ -256,10 +266,9 @@ def plan(rd: RouterDef, grid: Grid, tiles: int) -> tuple[list[list[Window]], Win
     full = Window("full", -1, 0, (0, 0, g.nx - 1, g.ny - 1))
     windows: dict[tuple[int, int, int], Window] = {}
     for net, b in net_boxes(rd, grid).items():
-        ci = int(((b[0] + b[2]) / 2 - g.ox) // g.px)
-        cj = int(((b[1] + b[3]) / 2 - g.oy) // g.py)
+        ci, cj = g.centre(b)
         for k, (tx, ty, hx, hy) in enumerate(levels):
-            ti, tj = min(ci, g.nx - 1) // tx, min(cj, g.ny - 1) // ty
+            ti, tj = ci // tx, cj // ty
             cells = (max(0, ti * tx - hx), max(0, tj * ty - hy),
                      min(g.nx - 1, (ti + 1) * tx + hx), min(g.ny - 1, (tj + 1) * ty + hy))
             if _inside(b, g.box(*cells)):
@@ -634,12 +643,11 @@ class PartitionedRouter:
         earlier ones routed. A region over MAX_WINDOW_FRACTION of the die saves little over the
         whole-die repair: its nets are left to that."""
         g = self.grid
-        tx, ty = _up(g.nx / tiles, 2 * g.ax), _up(g.ny / tiles, 2 * g.ay)
+        tx, ty = g.tile(tiles)
         by_tile: dict[tuple[int, int], list[str]] = defaultdict(list)
         for n in sorted(set(failed)):
-            b = self.boxes[n]
-            by_tile[(int(((b[0] + b[2]) / 2 - g.ox) // g.px) // tx,
-                     int(((b[1] + b[3]) / 2 - g.oy) // g.py) // ty)].append(n)
+            ci, cj = g.centre(self.boxes[n])
+            by_tile[(ci // tx, cj // ty)].append(n)
         regions = []
         for nets in by_tile.values():
             b = _union([self.boxes[n] for n in nets])

@@ -48,7 +48,8 @@ class PnrOptions:
     # skipped and the run reported invalid at once; None = always repair
     route_max_repair: int | None = 300
     # windowed routing: route each window's failures again on that window with its nets loaded as
-    # routes qrouter may rip up, before the budget and the whole-die repair see them
+    # routes qrouter may rip up, then what is left on a region one tile larger all round, before
+    # the budget and the whole-die repair see them
     route_local_repair: bool = True
     # hold repair before routing (fixyasic.pnr.holdfix): delay buffers until every register pin
     # has this much hold slack on estimated parasitics
