@@ -261,6 +261,10 @@ def test_region_repair_routes_a_failure_the_local_repair_left(placed, tmp_path):
                 assert wa is wb or a[2] + 2 * g.ax < b[0] or b[2] + 2 * g.ax < a[0] or \
                     a[3] + 2 * g.ay < b[1] or b[3] + 2 * g.ay < a[1]
     assert router.regions([lo], 1) == []          # a region of most of the die: left to the whole die
+    # a later pass grows the region by more tiles: it holds the first pass's region
+    (w1, _), = router.regions([lo], 8)[0]
+    (w2, _), = router.regions([lo], 8, grow=2, tag="1_")[0]
+    assert w2.name == "region1_0" and rp._inside(g.box(*w1.cells), g.box(*w2.cells)) and w1.cells != w2.cells
 
     # a failure left after the windows (local repair off, no whole-die budget), then its region run
     lost: list[str] = []

@@ -58,6 +58,7 @@ JOBS = 2                      # qrouter processes of one phase running at once
 REPAIR_UNHIDE_UM = 5.0        # repair: unreadable nets this close to a still-failing net go again
 REPAIR_ROUNDS = 3             # repair runs driven by the shorts of the nets each run routed
 REPAIR_SWEEPS = 2             # then runs for whatever the whole merged DEF still has shorted
+REGION_GROWTH = (1, 1, 2)     # region repair passes: level-0 tiles added around the failures
 
 
 def _grow(r: Rect, d: int) -> Rect:
@@ -635,10 +636,11 @@ class PartitionedRouter:
                 phases[(r.window.level, r.window.colour)].append((r.window, list(r.failed)))
         return self._repair_in_windows(results, [phases[k] for k in sorted(phases, reverse=True)])
 
-    def regions(self, failed: list[str], tiles: int) -> list[list[tuple[Window, list[str]]]]:
+    def regions(self, failed: list[str], tiles: int, grow: int = 1,
+                tag: str = "") -> list[list[tuple[Window, list[str]]]]:
         """Repair regions for the failures the local repair left, in phases: the failed nets of
         one level-0 tile (by box centre) share a region, the union of their pin boxes grown by
-        one tile on every side (room to detour, and the nets in the way to rip up). Regions of
+        `grow` tiles on every side (room to detour, and the nets in the way to rip up). Regions of
         one phase stay two alignment steps apart, so they run at once; a later phase sees what
         earlier ones routed. A region over MAX_WINDOW_FRACTION of the die saves little over the
         whole-die repair: its nets are left to that."""
@@ -651,9 +653,10 @@ class PartitionedRouter:
         regions = []
         for nets in by_tile.values():
             b = _union([self.boxes[n] for n in nets])
-            c = (max(0, int((b[0] - g.ox) // g.px) - tx) // g.ax * g.ax,
-                 max(0, int((b[1] - g.oy) // g.py) - ty) // g.ay * g.ay,
-                 min(g.nx - 1, -(-(b[2] - g.ox) // g.px) + tx), min(g.ny - 1, -(-(b[3] - g.oy) // g.py) + ty))
+            c = (max(0, int((b[0] - g.ox) // g.px) - grow * tx) // g.ax * g.ax,
+                 max(0, int((b[1] - g.oy) // g.py) - grow * ty) // g.ay * g.ay,
+                 min(g.nx - 1, -(-(b[2] - g.ox) // g.px) + grow * tx),
+                 min(g.ny - 1, -(-(b[3] - g.oy) // g.py) + grow * ty))
             if (c[2] - c[0] + 1) * (c[3] - c[1] + 1) <= MAX_WINDOW_FRACTION * g.nx * g.ny:
                 regions.append((c, nets))
         phases: list[list[tuple[tuple[int, int, int, int], list[str]]]] = []
@@ -666,7 +669,8 @@ class PartitionedRouter:
             else:
                 phases.append([(c, nets)])
         k = iter(range(len(regions)))
-        return [[(Window(f"region{next(k)}", -2, p, c), nets) for c, nets in ph] for p, ph in enumerate(phases)]
+        return [[(Window(f"region{tag}{next(k)}", -2, p, c), nets) for c, nets in ph]
+                for p, ph in enumerate(phases)]
 
     def _repair_in_windows(self, results: list[RunResult],
                            phases: list[list[tuple[Window, list[str]]]]) -> list[RunResult]:
@@ -841,13 +845,16 @@ class PartitionedRouter:
         return out
 
     def route(self, tiles: int, out_def: Path, jobs: int = JOBS, order: str = "top-down",
-              max_repair: int | None = None, local_repair: bool = True) -> "PartitionResult":
+              max_repair: int | None = None, local_repair: bool = True, window_repair: bool = True,
+              region_growth: tuple[int, ...] = REGION_GROWTH) -> "PartitionResult":
         """top-down: the nets too large for any window first, on the whole die (qrouter itself
         routes the nets with most pins first), then the windows from large to small; bottom-up:
         the windows from small to large, then the whole die (the global nets' pins stay nodes
         until then, so the windows route around them). Nets a run fails, in either order, are
         routed again at the end: on their window (local repair), on a region around them, then
-        on the whole die (_repair)."""
+        on the whole die (_repair). local_repair switches both windowed repairs; window_repair
+        only the per-window one. Region passes follow `region_growth` (tiles added around the
+        failures, one pass each) while they clear nets."""
         t0 = time.time()
         phases, full = plan(self.rd, self.grid, tiles)
         if order == "top-down":
@@ -870,20 +877,26 @@ class PartitionedRouter:
                     self._record(r)
                 phase_secs.append(round(time.time() - t1, 2))
         escalated = list(failed)
-        if failed and local_repair:
+        if failed and local_repair and window_repair:
             t1 = time.time()
             results += self._local_repair(results)
             failed = sorted({n for r in results for n in r.failed})
             phase_secs.append(round(time.time() - t1, 2))
         local_left = len(failed)
-        if failed and local_repair:
-            # failures boxed in beyond their window: again on a region one tile larger all round
-            regions = self.regions(failed, tiles)
-            if regions:
-                t1 = time.time()
-                results += self._repair_in_windows(results, regions)
-                failed = sorted({n for r in results for n in r.failed})
-                phase_secs.append(round(time.time() - t1, 2))
+        region_passes: list[int] = []
+        for k, grow in enumerate(region_growth if local_repair else ()):
+            # failures boxed in beyond their window: again on a region `grow` tiles larger all
+            # round; a later pass regroups what is left (fewer nets, smaller unions)
+            regions = self.regions(failed, tiles, grow, tag=f"{k}_" if k else "")
+            if not failed or not regions:
+                break
+            t1 = time.time()
+            results += self._repair_in_windows(results, regions)
+            before, failed = len(failed), sorted({n for r in results for n in r.failed})
+            phase_secs.append(round(time.time() - t1, 2))
+            region_passes.append(len(failed))
+            if len(failed) >= before:
+                break
         region_left = len(failed)
         # qrouter's offset taps can put an off-grid segment over a neighbouring pin's via even
         # when that via was an obstruction: the smaller net of each such short is routed again
@@ -911,7 +924,7 @@ class PartitionedRouter:
         return PartitionResult(results, escalated, phase_secs, time.time() - t0, tiles,
                                self.workdir / results[-1].window.name / "qrouter.log", order,
                                ripped=len(ripped_all), unrepaired=unrepaired, local_left=local_left,
-                               region_left=region_left)
+                               region_left=region_left, region_passes=region_passes)
 
 
 @dataclass
@@ -928,6 +941,7 @@ class PartitionResult:
     unrepaired: list[str] = field(default_factory=list)  # failed nets left out: over the repair budget
     local_left: int = 0                           # failed nets left after the local (window) repairs
     region_left: int = 0                          # ... and after the region repairs
+    region_passes: list[int] = field(default_factory=list)  # failed nets left after each region pass
 
     @property
     def failed(self) -> int:
@@ -944,7 +958,8 @@ class PartitionResult:
                 "phase_seconds": self.phase_seconds,
                 "qrouter_seconds": round(sum(r.seconds for r in self.runs), 2),
                 "seconds": round(self.seconds, 2), "check": self.check, "unrepaired": len(self.unrepaired),
-                "after_local_repair": self.local_left, "after_region_repair": self.region_left}
+                "after_local_repair": self.local_left, "after_region_repair": self.region_left,
+                "region_passes": self.region_passes}
 
 
 def merge(rd: RouterDef, results: list[RunResult], vias: dict[str, str], out_def: Path) -> None:
@@ -989,10 +1004,11 @@ def resolve_partition(partition: int | str | None, router_def: Path) -> int:
 
 def route_partitioned(router_def: Path, fp: Floorplan, workdir: Path, out_def: Path, tiles: int,
                       timeout: float = 3600, jobs: int = JOBS, order: str = "top-down",
-                      max_repair: int | None = None, local_repair: bool = True) -> PartitionResult:
+                      max_repair: int | None = None, local_repair: bool = True, window_repair: bool = True,
+                      region_growth: tuple[int, ...] = REGION_GROWTH) -> PartitionResult:
     rd = read_router_def(router_def)
     res = PartitionedRouter(rd, fp, Path(workdir), timeout).route(tiles, out_def, jobs, order, max_repair,
-                                                                  local_repair)
+                                                                  local_repair, window_repair, region_growth)
     t0 = time.time()
     rep = check_routed(out_def)
     # qrouter itself leaves the odd short (off-grid offset taps, very wide stubs) in whole-die

@@ -51,6 +51,10 @@ class PnrOptions:
     # routes qrouter may rip up, then what is left on a region one tile larger all round, before
     # the budget and the whole-die repair see them
     route_local_repair: bool = True
+    # ... of which the per-window pass (off: the region passes get every window failure)
+    route_window_repair: bool = True
+    # region repair passes: tiles added around the failures per pass (None: route_partition's)
+    route_region_growth: tuple[int, ...] | None = None
     # hold repair before routing (fixyasic.pnr.holdfix): delay buffers until every register pin
     # has this much hold slack on estimated parasitics
     hold_fix: bool = True
@@ -176,7 +180,8 @@ def step_route(top: str, run_dir: Path, opt: PnrOptions) -> dict:
     fp = fpmod.Floorplan.load(p["fp"])
     rr = routemod.route(p["router"], fp, Path(run_dir) / "qrouter", timeout=opt.route_timeout,
                         partition=opt.route_partition, order=opt.route_order,
-                        max_repair=opt.route_max_repair, local_repair=opt.route_local_repair)
+                        max_repair=opt.route_max_repair, local_repair=opt.route_local_repair,
+                        window_repair=opt.route_window_repair, region_growth=opt.route_region_growth)
     rr.routed_def.replace(p["routed"])
     return {**_layout_check(p["routed"]), "wirelength": rr.wirelength_um, "vias": rr.vias,
             "unrouted_nets": len(rr.unrouted), "router_failed_nets": rr.failed_nets, "drvs": rr.failed_nets + len(rr.unrouted),
