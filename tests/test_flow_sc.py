@@ -76,11 +76,15 @@ def test_missed_timing_makes_run_invalid(mac_run, tmp_path):
 def test_input_min_delay_reaches_the_flow_tasks(mac_run, tmp_path):
     """PnrOptions.input_min_delay_ns goes through the SiliconCompiler tasks: pnr_mac's only hold
     violations are input-fed, so with the inputs 1 ns after the edge the hold repair finds none
-    (with them at the edge, mac_run's repair found some)."""
+    (with them at the edge, mac_run's repair found some). So do the route options: windowed
+    routing on 2 x 2 tiles where mac_run's 'auto' routed the die in one run."""
     from fixyasic.pnr.scflow import run_sc_flow
     from fixyasic.pnr.steps import PnrOptions
     assert mac_run.metrics["hold_violating_pins"] > 0
     res = run_sc_flow([DATA / "pnr_mac.v"], "pnr_mac", tmp_path / "late",
-                      PnrOptions(clock_ns=10.0, input_min_delay_ns=1.0))
+                      PnrOptions(clock_ns=10.0, input_min_delay_ns=1.0, route_partition=2,
+                                 route_window_repair=False))
     assert res.metrics["hold_violating_pins"] == 0 and res.metrics["hold_buffers"] == 0
     assert res.metrics["holdwns"] > 0
+    assert mac_run.metrics["route_partition"] is None
+    assert res.metrics["route_partition"]["tiles"] == 2 and res.metrics["unrouted_nets"] == 0

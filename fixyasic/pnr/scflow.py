@@ -65,6 +65,12 @@ def run_sc_flow(sources: list[Path], top: str, out_dir: Path, opt: PnrOptions | 
                 if step == "holdfix":
                     t.set("var", "hold_fix", opt.hold_fix)
                     t.set("var", "hold_margin_ns", opt.hold_margin_ns)
+                if step == "route":
+                    t.set("var", "partition", "0" if opt.route_partition is None else str(opt.route_partition))
+                    t.set("var", "order", opt.route_order)
+                    t.set("var", "max_repair", -1 if opt.route_max_repair is None else opt.route_max_repair)
+                    t.set("var", "local_repair", opt.route_local_repair)
+                    t.set("var", "window_repair", opt.route_window_repair)
     project.option.set_quiet(quiet)
     t0 = time.time()
     try:

@@ -201,6 +201,29 @@ class RouteTask(_PnrTask):
     NEEDS = ("qrouter",)
     PRODUCES = ("vg", "fp.json", "placed.def", "def")
 
+    def __init__(self):
+        super().__init__()
+        d = steps.PnrOptions()
+        self.add_parameter("partition", "str", "windowed routing: auto, 0 (one whole-die run) or N (N x N tiles)",
+                           defvalue=str(d.route_partition))
+        self.add_parameter("order", "<top-down,bottom-up>", "windowed routing order", defvalue=d.route_order)
+        self.add_parameter("max_repair", "int", "failed nets above which the whole-die repair is skipped "
+                           "(the run is invalid); negative = no limit", defvalue=d.route_max_repair)
+        self.add_parameter("local_repair", "bool", "windowed repairs (per window, then regions)",
+                           defvalue=d.route_local_repair)
+        self.add_parameter("window_repair", "bool", "the per-window repair pass", defvalue=d.route_window_repair)
+
+    def _opts(self) -> steps.PnrOptions:
+        opt = super()._opts()
+        part = self.get("var", "partition")
+        opt.route_partition = None if part in ("0", "none", "None") else int(part) if part.isdigit() else part
+        opt.route_order = self.get("var", "order")
+        mr = int(self.get("var", "max_repair"))
+        opt.route_max_repair = None if mr < 0 else mr
+        opt.route_local_repair = bool(self.get("var", "local_repair"))
+        opt.route_window_repair = bool(self.get("var", "window_repair"))
+        return opt
+
     def run(self):
         work = self._stage_inputs()
         self._publish(work, steps.step_route(self.design_topmodule, work, self._opts()))
