@@ -173,7 +173,7 @@ def test_routed_def_and_spef_rc(tmp_path):
 
 GOOD = {"unrouted_nets": 0, "router_failed_nets": 0, "setupwns": 0.5, "activity_coverage": 0.99,
         "averagepower": 1e-3, "activity_source": "fashion_mnist", "shorts": 0, "stub_shorts": 0,
-        "power_shorts": 7, "holdwns": 0.02}
+        "power_shorts": 0, "pin_shorts": 0, "holdwns": 0.02}
 
 
 @pytest.mark.parametrize("change,why", [
@@ -181,6 +181,7 @@ GOOD = {"unrouted_nets": 0, "router_failed_nets": 0, "setupwns": 0.5, "activity_
     ({"setupwns": -0.1}, "setup slack"), ({"activity_coverage": 0.3}, "activity covers"),
     ({"averagepower": 0.0}, "power"), ({"setupwns": None}, "no setup slack"),
     ({"shorts": 2}, "shorts between nets"), ({"stub_shorts": 1}, "shorts between nets"),
+    ({"power_shorts": 7}, "VPWR/VGND"), ({"pin_shorts": 1}, "another net's cell pin"),
     ({"holdwns": -0.01}, "hold slack"), ({"holdwns": None}, "no hold slack"),
     ({"holdwns": float("nan")}, "no hold slack")])
 def test_status_invalid_reasons(change, why):
@@ -204,3 +205,20 @@ def test_special_wires_end_flush_and_top_layer_stubs_narrowed():
     st = ["- n\n+ ROUTED met4 1180 ( 0 0 ) ( 460 * )\n  NEW met2 320 ( 5 5 ) ( * 9 ) ;"]
     assert narrow_top_layer_stubs(st, 330) == ["- n\n+ ROUTED met4 330 ( 0 0 ) ( 460 * )\n  NEW met2 320 ( 5 5 ) ( * 9 ) ;"]
     assert narrow_top_layer_stubs(["- n\n+ ROUTED met4 200 ( 0 0 ) ( 460 * ) ;"], 330)[0].count(" 200 ") == 1
+
+
+def test_router_lef_has_power_li1_shapes_as_obstructions():
+    """The cell LEF qrouter reads: every VPWR/VGND li1 shape (rails and fingers) of every macro
+    becomes an obstruction, every other shape stays where it was."""
+    src = lef.read_macros(config.pdk_files().lef)
+    view = lef.read_macros(config.router_lef())
+    assert src.keys() == view.keys()
+    moved = 0
+    for name, m in src.items():
+        power = [(lay, r) for p in ("VPWR", "VGND") if p in m.pins for lay, r in m.pins[p].shapes if lay == "li1"]
+        moved += len(power)
+        assert sorted(view[name].obs) == sorted(m.obs + power), name
+        for p, pin in m.pins.items():
+            keep = [s for s in pin.shapes if not (p in ("VPWR", "VGND") and s[0] == "li1")]
+            assert sorted(view[name].pins[p].shapes) == sorted(keep), (name, p)
+    assert moved > 1000

@@ -66,13 +66,32 @@ def plain_liberty(corner: str = "tt", cache_dir: Path | None = None) -> Path:
     src = pdk_files(corner).liberty_gz
     if src.suffix != ".gz":
         return src
-    cache = Path(cache_dir or os.environ.get("FIXYASIC_CACHE", Path.home() / ".cache" / "fixyasic"))
-    cache.mkdir(parents=True, exist_ok=True)
-    dst = cache / src.name[:-3]
+    dst = _cache_dir(cache_dir) / src.name[:-3]
     if not dst.exists() or dst.stat().st_mtime < src.stat().st_mtime:
         tmp = dst.with_suffix(f".tmp{os.getpid()}")
         with gzip.open(src, "rb") as fi, open(tmp, "wb") as fo:
             shutil.copyfileobj(fi, fo)
+        tmp.replace(dst)
+    return dst
+
+
+def _cache_dir(cache_dir: Path | None) -> Path:
+    cache = Path(cache_dir or os.environ.get("FIXYASIC_CACHE", Path.home() / ".cache" / "fixyasic"))
+    cache.mkdir(parents=True, exist_ok=True)
+    return cache
+
+
+def router_lef(cache_dir: Path | None = None) -> Path:
+    """The cell LEF as qrouter reads it: the VPWR/VGND li1 shapes (rails and the fingers into the
+    cells) as obstructions, written once into a cache. The checks and the GDS use the PDK's LEF."""
+    from .lef import power_shapes_as_obstructions
+    cfg = load_config()
+    src = Path(pdk_files().lef)
+    dst = _cache_dir(cache_dir) / f"{src.stem}.router.lef"
+    if not dst.exists() or dst.stat().st_mtime < max(src.stat().st_mtime, CONFIG_PATH.stat().st_mtime):
+        tmp = dst.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_text(power_shapes_as_obstructions(src.read_text(), (cfg["power_net"], cfg["ground_net"]),
+                                                    cfg["route_layers"][0]))
         tmp.replace(dst)
     return dst
 

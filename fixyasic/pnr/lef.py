@@ -180,3 +180,53 @@ def macros_cached(path: str) -> dict[str, Macro]:
 @lru_cache(maxsize=4)
 def layers_cached(path: str) -> dict[str, Layer]:
     return read_layers(Path(path))
+
+
+def power_shapes_as_obstructions(text: str, pins: tuple[str, ...], layer: str) -> str:
+    """The cell LEF with the `layer` shapes of the power `pins` moved into each macro's OBS.
+
+    qrouter gets no power nets and ignores unconnected pins' shapes on its own grid edges, so
+    li1 wires crossed the cells' VPWR/VGND rails and fingers (shorts). As obstructions they are
+    kept clear like any cell obstruction."""
+    out: list[str] = []
+    macro = pin = cur = None
+    moved: list[str] = []
+    obs_at: int | None = None
+    port_at: int | None = None
+    for ln in text.split("\n"):
+        t = ln.split()
+        key = t[0] if t else ""
+        if key == "MACRO" and len(t) > 1:
+            macro, moved, obs_at = t[1], [], None
+        elif key == "PIN" and len(t) > 1:
+            pin, cur = t[1], None
+        elif key == "END" and len(t) > 1 and t[1] == pin:
+            pin = None
+        elif key == "OBS" and macro:
+            out.append(ln)
+            obs_at = len(out)
+            continue
+        elif key == "END" and len(t) > 1 and t[1] == macro:
+            if moved:
+                block = [f"      LAYER {layer} ;"] + moved
+                if obs_at is None:
+                    out += ["  OBS"] + block + ["  END"]
+                else:
+                    out[obs_at:obs_at] = block
+            macro = None
+        if pin in pins:
+            if key == "PORT":
+                port_at = len(out)
+            elif key == "END" and len(t) == 1 and port_at is not None:
+                port_at, empty = None, len(out) == port_at + 1
+                if empty:  # the port held only `layer` shapes
+                    out.pop()
+                    continue
+            elif key == "LAYER":
+                cur = t[1]
+            if cur == layer and key in ("LAYER", "RECT", "POLYGON"):
+                if key != "LAYER":
+                    moved.append(ln)
+                continue
+        out.append(ln)
+    return "\n".join(out)

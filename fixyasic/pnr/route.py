@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..errors import ToolError
 from ..toolcheck import require
-from .config import load_config, pdk_files
+from .config import load_config, pdk_files, router_lef
 from .defio import read_routed_nets, _pwr_specialnets
 from .floorplan import Floorplan
 
@@ -75,10 +75,15 @@ def write_script(path: Path, placed_def: Path, out_def: Path, fp: Floorplan, eff
     stage1 = ["set r [stage1]"] if only is None else \
         ["set r 0", *(f"foreach n {{{names}}} {{incr r [stage1 route $n]}}" for names in tcl_list(only))]
     files = pdk_files()
-    lines = ["verbose 1", f"read_lef {files.tech_lef}", f"read_lef {files.lef}",
+    lines = ["verbose 1", f"read_lef {files.tech_lef}", f"read_lef {router_lef()}",
              f"layers {len(cfg['route_layers'])}",
              f"vdd {cfg['power_net']}", f"gnd {cfg['ground_net']}",
-             *(obstructions(fp) if obs is None else obs), f"read_def {placed_def}",
+             *(obstructions(fp) if obs is None else obs),
+             # only the tech LEF's plain vias: qrouter also generates rotated and square ones
+             # from the VIARULEs and keeps every grid point clear of their largest met1 pad, which
+             # leaves no via onto a flip-flop's D pin between its met1 bars
+             "via use " + " ".join(cfg["router_vias"]),
+             f"read_def {placed_def}",
              *(f"ignore {names}" for names in ign),
              # qrouter::standard_route's many rip-up rounds take minutes when a net is
              # unroutable, and its stage3 re-routes every net once more (most of the runtime on

@@ -191,10 +191,8 @@ def step_route(top: str, run_dir: Path, opt: PnrOptions) -> dict:
 
 def _layout_check(routed_def: Path) -> dict:
     """Metal-overlap counts of the routed DEF (no DRC/LVS tool exists here): touching wires of two
-    nets, qrouter's stubs, and signal wires on the cells' VPWR/VGND or other pin shapes. judge()
-    fails a route on `shorts`/`stub_shorts`; `power_shorts` and `pin_shorts` are recorded only:
-    qrouter does not see the power pins' li1 shapes, and blocking them leaves pins without access
-    (docs/flow.md, known defects)."""
+    nets, qrouter's stubs, and signal wires on the cells' VPWR/VGND or other pin shapes; judge()
+    fails a route on any of them."""
     from .route_partition import check_routed
     cfg = load_config()
     power = {cfg["power_net"], cfg["ground_net"]}
@@ -288,11 +286,15 @@ def judge(metrics: dict, opt: PnrOptions):
             reasons.append(f"{un} nets left unrouted")
         if fail:
             reasons.append(f"qrouter reported {fail} failed nets")
-        # metal of two signal nets touching (wires, vias or qrouter's stubs): a short, whatever
-        # the router says; shorts onto cell power pins stay recorded only (docs/flow.md)
+        # metal of two signal nets touching (wires, vias or qrouter's stubs), or a wire on a
+        # cell's power or other pins: a short, whatever the router says
         shorts = (metrics.get("shorts") or 0) + (metrics.get("stub_shorts") or 0)
         if shorts:
             reasons.append(f"{shorts} shorts between nets in the routed layout")
+        if metrics.get("power_shorts"):
+            reasons.append(f"{metrics['power_shorts']} signal wires on cells' VPWR/VGND shapes")
+        if metrics.get("pin_shorts"):
+            reasons.append(f"{metrics['pin_shorts']} signal wires on another net's cell pin or a cell obstruction")
         st.record("route", not reasons, reasons, unrouted=un, failed=fail, shorts=shorts)
     wns, hold = metrics.get("setupwns"), metrics.get("holdwns")
     reasons = []
