@@ -1,9 +1,12 @@
 """Which sky130hd cell pins qrouter can reach: a pin is reachable when some routing-grid point
 (li1 x pitch 0.46 offset 0.23, met1 y pitch 0.34 offset 0.17, relative to the cell origin) lies in
 the pin's li1 shapes with room for a minimum-width li1 square (the mcon landing) and that square
-keeps the li1 spacing to every other pin and obstruction. Used to derive the P&R dont-use list."""
+keeps the li1 spacing to every other pin and obstruction. Used to derive the P&R dont-use list.
+qrouter_access asks qrouter itself, on small harness designs routed the way the flow routes."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from .config import pdk_files
 from .lef import macros_cached
@@ -54,4 +57,53 @@ def unreachable_pins(cell_prefix: str = "sky130_fd_sc_hd__") -> dict[str, list[s
                 bad.append(p)
         if bad:
             out[name] = bad
+    return out
+
+
+def harness_verilog(cells: list[str], top: str, copies: int = 1) -> str:
+    """A gate netlist holding `copies` instances of each cell, every signal pin on its own net to
+    a top-level port: a net that fails to route names one (cell, pin)."""
+    macros = macros_cached(str(pdk_files().lef))
+    ports, decls, insts = [], [], []
+    for k, cell in enumerate(c for c in cells for _ in range(copies)):
+        conns = []
+        for p, pin in sorted(macros[cell].pins.items()):
+            if pin.use in ("POWER", "GROUND") or not pin.shapes:
+                continue
+            net = f"n{k}_{p}"
+            ports.append(net)
+            decls.append(f"  {'output' if pin.direction.startswith('OUTPUT') else 'input'} {net};")
+            conns.append(f".{p}({net})")
+        insts.append(f"  {cell} u{k} ({', '.join(conns)});")
+    return f"module {top}({', '.join(ports)});\n" + "\n".join(decls + insts) + "\nendmodule\n"
+
+
+def qrouter_access(cells: list[str], workdir: Path, per_run: int = 36,
+                   copies: int = 2) -> dict[tuple[str, str], bool]:
+    """(cell, pin) -> whether qrouter, as the flow runs it, reached that pin without the routed
+    metal touching a power shape or another pin: `cells` placed `per_run` at a time in small
+    harness designs (harness_verilog), each routed on the whole die."""
+    from .route import route
+    from .route_partition import check_routed, read_router_def
+    from .defio import read_routed_nets
+    from .steps import PnrOptions, step_floorplan, step_place
+    from .floorplan import Floorplan
+    out: dict[tuple[str, str], bool] = {}
+    opt = PnrOptions(utilization=0.08)  # room for a port per pin around the die
+    for k in range(0, len(cells), per_run):
+        top = f"pin_harness{k // per_run}"
+        d = Path(workdir) / top
+        d.mkdir(parents=True, exist_ok=True)
+        (d / f"{top}.v").write_text(harness_verilog(cells[k:k + per_run], top, copies))
+        step_floorplan(d / f"{top}.v", top, d, opt)
+        step_place(top, d, opt)
+        rr = route(d / f"{top}.router.def", Floorplan.load(d / f"{top}.fp.json"), d / "qrouter", partition=None)
+        rd = read_router_def(d / f"{top}.router.def")
+        touched = {n for a, b, _, _ in check_routed(rr.routed_def, cells=True).cell_shorts for n in (a, b)}
+        for net, rn in read_routed_nets(rr.routed_def).items():
+            ok = bool(rn.wires or rn.vias) and net not in touched
+            for inst, pin in rn.conns:
+                if inst != "PIN":
+                    key = (rd.comps[inst][0], pin)
+                    out[key] = out.get(key, True) and ok
     return out
