@@ -46,6 +46,10 @@ def main() -> None:
     ap.add_argument("--input-min-delay", type=float, default=0.0,
                     help="hold: inputs change this many ns after the clock edge (fixyasic run: 1.0)")
     ap.add_argument("--hold-margin", type=float, default=0.05)
+    ap.add_argument("--no-window-repair", action="store_true",
+                    help="leave every window failure to the region repair passes")
+    ap.add_argument("--max-repair", type=int, default=300,
+                    help="failed nets above which the whole-die repair is skipped (-1: no limit)")
     ap.add_argument("--out", default=None)
     ap.add_argument("--placer", choices=["coloquinte", "graywolf"], default="coloquinte")
     args = ap.parse_args()
@@ -65,7 +69,9 @@ def main() -> None:
                         steps.PnrOptions(clock_ns=args.clock_ns, utilization=args.utilization,
                                          placer=args.placer, spread_density=args.spread_density,
                                          input_min_delay_ns=args.input_min_delay,
-                                         hold_margin_ns=args.hold_margin),
+                                         hold_margin_ns=args.hold_margin,
+                                         route_window_repair=not args.no_window_repair,
+                                         route_max_repair=None if args.max_repair < 0 else args.max_repair),
                         stimulus=stim)
     m = res.metrics
     print(f"design: {args.copies} x pnr_mac = {m['cells']} cells, {m['cellarea']:.0f} um^2 cells, "
@@ -74,12 +80,18 @@ def main() -> None:
     print(f"{'synthesis':<12}{t_syn:>10.1f}")
     for k, v in res.seconds.items():
         print(f"{k:<12}{v:>10.1f}")
-    for k in ("hpwl_um", "wirelength", "vias", "unrouted_nets", "router_failed_nets", "setupwns",
-              "fmax_mhz", "averagepower", "vectorless_power", "activity_coverage"):
+    for k in ("hpwl_um", "wirelength", "vias", "unrouted_nets", "router_failed_nets", "shorts",
+              "power_shorts", "pin_shorts", "setupwns", "fmax_mhz", "averagepower", "vectorless_power",
+              "activity_coverage"):
         print(f"{k:<22}{m.get(k)}")
     print("status:", "VALID" if res.valid else "INVALID: " + "; ".join(res.status.reasons))
     (out / "bench.json").write_text(json.dumps({"copies": args.copies, "synth_s": t_syn,
                                                 "seconds": res.seconds, "metrics": m}, default=str))
+    part = m.get("route_partition")
+    if part:
+        print("windowed routing:", json.dumps({k: part.get(k) for k in (
+            "tiles", "escalated", "after_local_repair", "region_passes", "after_region_repair",
+            "phase_seconds")}))
 
 
 if __name__ == "__main__":

@@ -58,7 +58,7 @@ JOBS = 2                      # qrouter processes of one phase running at once
 REPAIR_UNHIDE_UM = 5.0        # repair: unreadable nets this close to a still-failing net go again
 REPAIR_ROUNDS = 3             # repair runs driven by the shorts of the nets each run routed
 REPAIR_SWEEPS = 2             # then runs for whatever the whole merged DEF still has shorted
-REGION_GROWTH = (1, 1, 2)     # region repair passes: level-0 tiles added around the failures
+REGION_GROWTH = (1, 2)        # region repair passes: level-0 tiles added around the failures
 
 
 def _grow(r: Rect, d: int) -> Rect:
