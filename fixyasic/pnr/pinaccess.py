@@ -78,11 +78,22 @@ def harness_verilog(cells: list[str], top: str, copies: int = 1) -> str:
     return f"module {top}({', '.join(ports)});\n" + "\n".join(decls + insts) + "\nendmodule\n"
 
 
-def qrouter_access(cells: list[str], workdir: Path, per_run: int = 36,
+def _signal_pins(cell: str) -> int:
+    m = macros_cached(str(pdk_files().lef))[cell]
+    return sum(1 for p in m.pins.values() if p.use not in ("POWER", "GROUND") and p.shapes)
+
+
+def qrouter_access(cells: list[str], workdir: Path, max_ports: int = 240,
                    copies: int = 2) -> dict[tuple[str, str], bool]:
     """(cell, pin) -> whether qrouter, as the flow runs it, reached that pin without the routed
-    metal touching a power shape or another pin: `cells` placed `per_run` at a time in small
-    harness designs (harness_verilog), each routed on the whole die."""
+    metal touching a power shape or another pin: `cells` in small harness designs
+    (harness_verilog) of up to `max_ports` ports each (they must fit around a sparse die), each
+    routed on the whole die."""
+    chunks: list[list[str]] = [[]]
+    for c in cells:
+        if chunks[-1] and sum(_signal_pins(x) for x in chunks[-1] + [c]) * copies > max_ports:
+            chunks.append([])
+        chunks[-1].append(c)
     from .route import route
     from .route_partition import check_routed, read_router_def
     from .defio import read_routed_nets
@@ -90,11 +101,11 @@ def qrouter_access(cells: list[str], workdir: Path, per_run: int = 36,
     from .floorplan import Floorplan
     out: dict[tuple[str, str], bool] = {}
     opt = PnrOptions(utilization=0.08)  # room for a port per pin around the die
-    for k in range(0, len(cells), per_run):
-        top = f"pin_harness{k // per_run}"
+    for k, chunk in enumerate(chunks):
+        top = f"pin_harness{k}"
         d = Path(workdir) / top
         d.mkdir(parents=True, exist_ok=True)
-        (d / f"{top}.v").write_text(harness_verilog(cells[k:k + per_run], top, copies))
+        (d / f"{top}.v").write_text(harness_verilog(chunk, top, copies))
         step_floorplan(d / f"{top}.v", top, d, opt)
         step_place(top, d, opt)
         rr = route(d / f"{top}.router.def", Floorplan.load(d / f"{top}.fp.json"), d / "qrouter", partition=None)
