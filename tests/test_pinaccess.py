@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import re
 
-from fixyasic.pnr.config import load_config, plain_liberty
+from fixyasic.pnr.config import load_config, pdk_files, plain_liberty
 from fixyasic.pnr.lef import macros_cached
-from fixyasic.pnr.config import pdk_files
 from fixyasic.pnr.pinaccess import qrouter_access
 from fixyasic.toolcheck import require
 

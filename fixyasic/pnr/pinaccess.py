@@ -60,6 +60,12 @@ def unreachable_pins(cell_prefix: str = "sky130_fd_sc_hd__") -> dict[str, list[s
     return out
 
 
+def _signal_pins(cell: str) -> list[str]:
+    """The cell's pins with shapes that are not power or ground, by name."""
+    m = macros_cached(str(pdk_files().lef))[cell]
+    return sorted(p for p, pin in m.pins.items() if pin.use not in ("POWER", "GROUND") and pin.shapes)
+
+
 def harness_verilog(cells: list[str], top: str, copies: int = 1) -> str:
     """A gate netlist holding `copies` instances of each cell, every signal pin on its own net to
     a top-level port: a net that fails to route names one (cell, pin)."""
@@ -67,9 +73,8 @@ def harness_verilog(cells: list[str], top: str, copies: int = 1) -> str:
     ports, decls, insts = [], [], []
     for k, cell in enumerate(c for c in cells for _ in range(copies)):
         conns = []
-        for p, pin in sorted(macros[cell].pins.items()):
-            if pin.use in ("POWER", "GROUND") or not pin.shapes:
-                continue
+        for p in _signal_pins(cell):
+            pin = macros[cell].pins[p]
             net = f"n{k}_{p}"
             ports.append(net)
             decls.append(f"  {'output' if pin.direction.startswith('OUTPUT') else 'input'} {net};")
@@ -78,9 +83,6 @@ def harness_verilog(cells: list[str], top: str, copies: int = 1) -> str:
     return f"module {top}({', '.join(ports)});\n" + "\n".join(decls + insts) + "\nendmodule\n"
 
 
-def _signal_pins(cell: str) -> int:
-    m = macros_cached(str(pdk_files().lef))[cell]
-    return sum(1 for p in m.pins.values() if p.use not in ("POWER", "GROUND") and p.shapes)
 
 
 def qrouter_access(cells: list[str], workdir: Path, max_ports: int = 240,
@@ -91,7 +93,7 @@ def qrouter_access(cells: list[str], workdir: Path, max_ports: int = 240,
     routed on the whole die."""
     chunks: list[list[str]] = [[]]
     for c in cells:
-        if chunks[-1] and sum(_signal_pins(x) for x in chunks[-1] + [c]) * copies > max_ports:
+        if chunks[-1] and sum(len(_signal_pins(x)) for x in chunks[-1] + [c]) * copies > max_ports:
             chunks.append([])
         chunks[-1].append(c)
     from .route import route

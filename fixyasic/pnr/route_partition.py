@@ -887,8 +887,10 @@ class PartitionedRouter:
         for k, grow in enumerate(region_growth if local_repair else ()):
             # failures boxed in beyond their window: again on a region `grow` tiles larger all
             # round; a later pass regroups what is left (fewer nets, smaller unions)
+            if not failed:
+                break
             regions = self.regions(failed, tiles, grow, tag=f"{k}_" if k else "")
-            if not failed or not regions:
+            if not regions:
                 break
             t1 = time.time()
             results += self._repair_in_windows(results, regions)

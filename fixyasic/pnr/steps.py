@@ -48,8 +48,8 @@ class PnrOptions:
     # skipped and the run reported invalid at once; None = always repair
     route_max_repair: int | None = 300
     # windowed routing: route each window's failures again on that window with its nets loaded as
-    # routes qrouter may rip up, then what is left on a region one tile larger all round, before
-    # the budget and the whole-die repair see them
+    # routes qrouter may rip up, then what is left on regions around them (route_region_growth
+    # passes), before the budget and the whole-die repair see them
     route_local_repair: bool = True
     # ... of which the per-window pass (off: the region passes get every window failure)
     route_window_repair: bool = True

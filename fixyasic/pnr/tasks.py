@@ -215,8 +215,7 @@ class RouteTask(_PnrTask):
 
     def _opts(self) -> steps.PnrOptions:
         opt = super()._opts()
-        part = self.get("var", "partition")
-        opt.route_partition = None if part in ("0", "none", "None") else int(part) if part.isdigit() else part
+        opt.route_partition = self.get("var", "partition")  # route_partition.resolve_partition reads it
         opt.route_order = self.get("var", "order")
         mr = int(self.get("var", "max_repair"))
         opt.route_max_repair = None if mr < 0 else mr
