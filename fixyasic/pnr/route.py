@@ -20,6 +20,9 @@ from .defio import read_routed_nets, _pwr_specialnets
 from .floorplan import Floorplan
 
 
+STAGE2_MASK = 30   # tracks of slack around a net that a masked stage2 search may use
+
+
 @dataclass
 class RouteResult:
     routed_def: Path
@@ -92,13 +95,14 @@ def write_script(path: Path, placed_def: Path, out_def: Path, fp: Floorplan, eff
              *stage1,
              "puts \"FX_STAGE stage1 $r [expr {[clock milliseconds] - $t0}]\"",
              # stage2 with `mask none` may search the whole grid for every net it re-routes
-             # (~1 s a net on a 19k-cell die; the repair's first run took 625 s for 600
-             # re-routes); `mask auto` keeps each search to a corridor around the net (the same
-             # run: 15 s, same failures left). The unmasked rounds follow only for what the
-             # masked ones leave: detours wider than the corridor.
+             # (~1 s a net on a 19k-cell die: a repair run took 625 s for ~600 re-routes);
+             # a mask keeps each search to a corridor around the net (`mask 30`: 30 tracks of
+             # slack; the same run 39 s, another 35 s instead of 427 s, same failures left;
+             # `mask auto`, 4 tracks, made the second one worse). Unmasked rounds follow only
+             # for what the masked ones leave: detours wider than the corridor.
              "set i 0",
-             "while {$r > 0 && $i < 4} {set r2 [stage2 mask auto effort 30]; incr i; "
-             "puts \"FX_STAGE stage2auto $r2 [expr {[clock milliseconds] - $t0}]\"; "
+             f"while {{$r > 0 && $i < 4}} {{set r2 [stage2 mask {STAGE2_MASK} effort 30]; incr i; "
+             "puts \"FX_STAGE stage2mask $r2 [expr {[clock milliseconds] - $t0}]\"; "
              "if {$r2 >= $r} {set r $r2; break}; set r $r2}",
              "set i 0",
              *(["while {$r > 0 && $i < 4} {set r [stage2 mask none effort 30]; incr i; "
