@@ -44,9 +44,14 @@ def routed(placed):
 def test_plan_assigns_every_net_once_in_aligned_disjoint_windows(placed):
     rd = rp.read_router_def(placed / f"{TOP}.router.def")
     g = rp.routing_grid(rd)
-    phases, full = rp.plan(rd, g, 2)
+    phases, full = rp.plan(rd, g, 2)   # 2 tiles: below STRIP_MIN_TILES, tiles only
     windows = [w for ph in phases for w in ph]
     assert len(windows) == 4 and len(phases) == 4
+    _check_plan(rd, g, phases, full)
+
+
+def _check_plan(rd, g, phases, full):
+    windows = [w for ph in phases for w in ph]
     nets = [n for w in windows + [full] for n in w.nets]
     multi = {n for n, cs in rd.conns.items() if len(cs) >= 2}
     assert sorted(nets) == sorted(multi)                       # each multi-pin net exactly once
@@ -60,6 +65,39 @@ def test_plan_assigns_every_net_once_in_aligned_disjoint_windows(placed):
         for a in ph:
             for b in ph:
                 assert a is b or not rp._touch(g.box(*a.cells), g.box(*b.cells))
+
+
+def test_strip_windows_take_the_nets_no_tile_holds(placed):
+    """Strips (the die's full width or height): aligned, disjoint within a phase, each net
+    still in exactly one window; they take nets the whole die had, larger strips only what the
+    smaller ones cannot hold."""
+    rd = rp.read_router_def(placed / f"{TOP}.router.def")
+    g = rp.routing_grid(rd)
+    tiles_only, full0 = rp.plan(rd, g, 2, strips=())
+    phases, full = rp.plan(rd, g, 2, strips=rp.STRIP_FRACTIONS)
+    _check_plan(rd, g, phases, full)
+    strips = [w for ph in phases for w in ph if w.name.startswith("S")]
+    assert strips and len(full.nets) < len(full0.nets)
+    assert {n for w in strips for n in w.nets} | set(full.nets) == set(full0.nets)
+    for w in strips:
+        i0, j0, i1, j1 = w.cells
+        assert (i0, i1) == (0, g.nx - 1) or (j0, j1) == (0, g.ny - 1)
+    by_default, _ = rp.plan(rd, g, rp.STRIP_MIN_TILES)   # from STRIP_MIN_TILES tiles on
+    assert any(w.name.startswith("S") for ph in by_default for w in ph)
+
+
+def test_route_with_strip_windows_complete_and_short_free(placed, tmp_path):
+    """The real qrouter on the strip windows too (forced at 2 tiles): every net routed, no short."""
+    from fixyasic.pnr.floorplan import Floorplan
+
+    fp = Floorplan.load(placed / f"{TOP}.fp.json")
+    rd = rp.read_router_def(placed / f"{TOP}.router.def")
+    res = rp.PartitionedRouter(rd, fp, tmp_path, timeout=600).route(2, tmp_path / "out.def",
+                                                                     strips=rp.STRIP_FRACTIONS)
+    assert any(r.window.name.startswith("S") and r.nets for r in res.runs)
+    assert res.failed == 0
+    rep = rp.check_routed(tmp_path / "out.def")
+    assert rep.unrouted == [] and rep.shorts == []
 
 
 def test_partitioned_route_complete_and_short_free(routed):
