@@ -20,7 +20,14 @@ from .defio import read_routed_nets, _pwr_specialnets
 from .floorplan import Floorplan
 
 
-STAGE2_MASK = 30   # tracks of slack around a net that a masked stage2 search may use
+STAGE2_MASKS = (30, 200)   # tracks of slack around a net for masked stage2 rounds (qrouter: <= 200)
+
+
+def _masked_rounds(mask: int) -> str:
+    """Tcl: stage2 rounds with this mask while they make progress (at most 4)."""
+    return (f"set i 0; while {{$r > 0 && $i < 4}} {{set r2 [stage2 mask {mask} effort 30]; incr i; "
+            f"puts \"FX_STAGE stage2mask{mask} $r2 [expr {{[clock milliseconds] - $t0}}]\"; "
+            "if {$r2 >= $r} {set r $r2; break}; set r $r2}")
 
 
 @dataclass
@@ -66,8 +73,8 @@ def write_script(path: Path, placed_def: Path, out_def: Path, fp: Floorplan, eff
                  quick: bool = False, only: list[str] | None = None) -> Path:
     """qrouter Tcl script. Windowed runs pass `obs` (replacing the power-grid obstructions),
     `ignore` (nets qrouter reads, so their pins are nodes rather than obstructions, but does not
-    route), quick=True (runs whose failures are routed again later: stage2 only while it makes
-    progress, no stage3) or `only` (the repair run: a DEF whose other nets are already routed;
+    route), quick=True (runs whose failures are routed again later: masked stage2 only while it
+    makes progress, no unmasked rounds, no stage3) or `only` (the repair run: a DEF whose other nets are already routed;
     stage1 routes just these, stage2 rips up and re-routes whatever blocks them)."""
     cfg = load_config()
 
@@ -98,22 +105,22 @@ def write_script(path: Path, placed_def: Path, out_def: Path, fp: Floorplan, eff
              # (~1 s a net on a 19k-cell die: a repair run took 625 s for ~600 re-routes);
              # a mask keeps each search to a corridor around the net (`mask 30`: 30 tracks of
              # slack; the same run 39 s, another 35 s instead of 427 s, same failures left;
-             # `mask auto`, 4 tracks, made the second one worse). Unmasked rounds follow only
-             # for what the masked ones leave: detours wider than the corridor.
+             # `mask auto`, 4 tracks, made the second one worse). Wider corridors follow for
+             # what that leaves, and unmasked rounds only in runs whose failures go nowhere
+             # else: a quick run's unmasked round took 102 s for nothing on a strip of the
+             # 82k-cell die (its 2 failures, like all, go on to the repairs).
+             *(_masked_rounds(m) for m in STAGE2_MASKS),
              "set i 0",
-             f"while {{$r > 0 && $i < 4}} {{set r2 [stage2 mask {STAGE2_MASK} effort 30]; incr i; "
-             "puts \"FX_STAGE stage2mask $r2 [expr {[clock milliseconds] - $t0}]\"; "
-             "if {$r2 >= $r} {set r $r2; break}; set r $r2}",
-             "set i 0",
-             *(["while {$r > 0 && $i < 4} {set r [stage2 mask none effort 30]; incr i; "
+             *([] if quick else
+               ["while {$r > 0 && $i < 4} {set r [stage2 mask none effort 30]; incr i; "
                 "puts \"FX_STAGE stage2 $r [expr {[clock milliseconds] - $t0}]\"}",
                 "if {$r > 0} {set r [stage3]; if {$r > 0} {set r [stage2 mask none]}; "
                 "puts \"FX_STAGE stage3 $r [expr {[clock milliseconds] - $t0}]\"}"]
-               if not quick and only is None else
+               if only is None else
                # stage3 would re-route every net of the design: the repair run repeats stage2
-               [f"while {{$r > 0 && $i < {3 if quick else 8}}} {{set r2 [stage2 mask none effort 30]; "
+               ["while {$r > 0 && $i < 8} {set r2 [stage2 mask none effort 30]; "
                 "incr i; puts \"FX_STAGE stage2 $r2 [expr {[clock milliseconds] - $t0}]\"; "
-                f"if {{$r2 >= $r && $i >= {1 if quick else 3}}} {{set r $r2; break}}; set r $r2}}"]),
+                "if {$r2 >= $r && $i >= 3} {set r $r2; break}; set r $r2}"]),
              "cleanup all",
              f"write_def {out_def}",
              "puts \"FX_FAILED $r\"",
