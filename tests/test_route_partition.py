@@ -73,15 +73,20 @@ def test_strip_windows_take_the_nets_no_tile_holds(placed):
     smaller ones cannot hold."""
     rd = rp.read_router_def(placed / f"{TOP}.router.def")
     g = rp.routing_grid(rd)
-    tiles_only, full0 = rp.plan(rd, g, 2, strips=())
+    _, full0 = rp.plan(rd, g, 2, strips=())
     phases, full = rp.plan(rd, g, 2, strips=rp.STRIP_FRACTIONS)
     _check_plan(rd, g, phases, full)
     strips = [w for ph in phases for w in ph if w.name.startswith("S")]
     assert strips and len(full.nets) < len(full0.nets)
     assert {n for w in strips for n in w.nets} | set(full.nets) == set(full0.nets)
+    kinds = rp._strips(g, rp.STRIP_FRACTIONS)   # smallest first
+    boxes = rp.net_boxes(rd, g)
     for w in strips:
         i0, j0, i1, j1 = w.cells
         assert (i0, i1) == (0, g.nx - 1) or (j0, j1) == (0, g.ny - 1)
+        s = int(w.name[1:].split("_")[0])
+        for _, cells_of in kinds[:s]:
+            assert not any(rp._inside(boxes[n], g.box(*c)) for n in w.nets for c in cells_of)
     by_default, _ = rp.plan(rd, g, rp.STRIP_MIN_TILES)   # from STRIP_MIN_TILES tiles on
     assert any(w.name.startswith("S") for ph in by_default for w in ph)
 

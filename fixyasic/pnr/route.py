@@ -74,8 +74,9 @@ def write_script(path: Path, placed_def: Path, out_def: Path, fp: Floorplan, eff
     """qrouter Tcl script. Windowed runs pass `obs` (replacing the power-grid obstructions),
     `ignore` (nets qrouter reads, so their pins are nodes rather than obstructions, but does not
     route), quick=True (runs whose failures are routed again later: masked stage2 only while it
-    makes progress, no unmasked rounds, no stage3) or `only` (the repair run: a DEF whose other nets are already routed;
-    stage1 routes just these, stage2 rips up and re-routes whatever blocks them)."""
+    makes progress, no unmasked rounds, no stage3) or `only` (the repair run: a DEF whose other
+    nets are already routed; stage1 routes just these, stage2 rips up and re-routes whatever
+    blocks them)."""
     cfg = load_config()
 
     def tcl_list(names: list[str]) -> list[str]:
