@@ -3,9 +3,12 @@
     python benchmarks/bench_flow.py            # ~2k cells
     python benchmarks/bench_flow.py --copies 54 --utilization 0.35 --spread-density 0.9 \
         --input-min-delay 1.0     # ~19k cells, fixyasic run's P&R settings (long; background)
+    python benchmarks/bench_flow.py --netlist N.vg --top TOP ...   # P&R of an existing netlist
 
 The design is `copies` instances of tests/data/pnr_mac.v, each fed a differently scrambled pixel
-(so synthesis cannot merge them), with their outputs XOR-reduced. Prints one table row per step
+(so synthesis cannot merge them), with their outputs XOR-reduced; or, with --netlist, a gate
+netlist synthesized for P&R (`fixyasic synth --pnr-ready`, or a run's synth_ffe/) with random
+input activity. Prints one table row per step
 and the run status; writes <out>/metrics.json and status.json."""
 
 from __future__ import annotations
@@ -50,6 +53,9 @@ def main() -> None:
                     help="leave every window failure to the region repair passes")
     ap.add_argument("--max-repair", type=int, default=300,
                     help="failed nets above which the whole-die repair is skipped (-1: no limit)")
+    ap.add_argument("--netlist", type=Path, default=None,
+                    help="place and route this gate netlist instead of the generated design")
+    ap.add_argument("--top", default=None, help="top module of --netlist")
     ap.add_argument("--out", default=None)
     ap.add_argument("--placer", choices=["coloquinte", "graywolf"], default="coloquinte")
     args = ap.parse_args()
@@ -57,15 +63,23 @@ def main() -> None:
     from fixyasic.pnr.quiet import captured_stdout
     from fixyasic.power.images import image_stream_stimulus
 
-    out = Path(args.out or f"build/bench_flow_{args.copies}_{args.placer}")
+    if args.netlist and not args.top:
+        ap.error("--netlist needs --top")
+    name = args.netlist.stem if args.netlist else f"{args.copies}_{args.placer}"
+    out = Path(args.out or f"build/bench_flow_{name}")
     out.mkdir(parents=True, exist_ok=True)
-    src = make_design(args.copies, out / "bench_top.v")
-    t0 = time.time()
-    with captured_stdout(out / "synth.log"):
-        syn = prep.synthesize_gates([src], "bench_top", out / "bench_top.syn.v")
-    t_syn = time.time() - t0
-    stim = image_stream_stimulus("pixel", 8, count=1, valid_port="valid_in", reset_port="rst")
-    res = steps.run_pnr(syn.netlist, "bench_top", out,
+    if args.netlist:
+        netlist, top, t_syn, stim = args.netlist, args.top, 0.0, None   # run_pnr: random inputs
+        design = f"{args.netlist} ({top})"
+    else:
+        src = make_design(args.copies, out / "bench_top.v")
+        t0 = time.time()
+        with captured_stdout(out / "synth.log"):
+            syn = prep.synthesize_gates([src], "bench_top", out / "bench_top.syn.v")
+        netlist, top, t_syn = syn.netlist, "bench_top", time.time() - t0
+        stim = image_stream_stimulus("pixel", 8, count=1, valid_port="valid_in", reset_port="rst")
+        design = f"{args.copies} x pnr_mac"
+    res = steps.run_pnr(netlist, top, out,
                         steps.PnrOptions(clock_ns=args.clock_ns, utilization=args.utilization,
                                          placer=args.placer, spread_density=args.spread_density,
                                          input_min_delay_ns=args.input_min_delay,
@@ -74,7 +88,7 @@ def main() -> None:
                                          route_max_repair=None if args.max_repair < 0 else args.max_repair),
                         stimulus=stim)
     m = res.metrics
-    print(f"design: {args.copies} x pnr_mac = {m['cells']} cells, {m['cellarea']:.0f} um^2 cells, "
+    print(f"design: {design} = {m['cells']} cells, {m['cellarea']:.0f} um^2 cells, "
           f"die {m['totalarea']:.0f} um^2")
     print(f"{'step':<12}{'seconds':>10}")
     print(f"{'synthesis':<12}{t_syn:>10.1f}")
@@ -85,7 +99,7 @@ def main() -> None:
               "activity_coverage"):
         print(f"{k:<22}{m.get(k)}")
     print("status:", "VALID" if res.valid else "INVALID: " + "; ".join(res.status.reasons))
-    (out / "bench.json").write_text(json.dumps({"copies": args.copies, "synth_s": t_syn,
+    (out / "bench.json").write_text(json.dumps({"design": design, "copies": args.copies, "synth_s": t_syn,
                                                 "seconds": res.seconds, "metrics": m}, default=str))
     part = m.get("route_partition")
     if part:
