@@ -85,7 +85,7 @@ def test_strip_windows_take_the_nets_no_tile_holds(placed):
         i0, j0, i1, j1 = w.cells
         assert (i0, i1) == (0, g.nx - 1) or (j0, j1) == (0, g.ny - 1)
         s = int(w.name[1:].split("_")[0])
-        for _, cells_of in kinds[:s]:
+        for cells_of in kinds[:s]:
             assert not any(rp._inside(boxes[n], g.box(*c)) for n in w.nets for c in cells_of)
     by_default, _ = rp.plan(rd, g, rp.STRIP_MIN_TILES)   # from STRIP_MIN_TILES tiles on
     assert any(w.name.startswith("S") for ph in by_default for w in ph)

@@ -83,8 +83,6 @@ def harness_verilog(cells: list[str], top: str, copies: int = 1) -> str:
     return f"module {top}({', '.join(ports)});\n" + "\n".join(decls + insts) + "\nendmodule\n"
 
 
-
-
 def qrouter_access(cells: list[str], workdir: Path, max_ports: int = 240,
                    copies: int = 2) -> dict[tuple[str, str], bool]:
     """(cell, pin) -> whether qrouter, as the flow runs it, reached that pin without the routed

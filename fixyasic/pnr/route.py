@@ -111,15 +111,16 @@ def write_script(path: Path, placed_def: Path, out_def: Path, fp: Floorplan, eff
              # else: a quick run's unmasked round took 102 s for nothing on a strip of the
              # 82k-cell die (its 2 failures, like all, go on to the repairs).
              *(_masked_rounds(m) for m in STAGE2_MASKS),
-             "set i 0",
              *([] if quick else
-               ["while {$r > 0 && $i < 4} {set r [stage2 mask none effort 30]; incr i; "
+               ["set i 0",
+                "while {$r > 0 && $i < 4} {set r [stage2 mask none effort 30]; incr i; "
                 "puts \"FX_STAGE stage2 $r [expr {[clock milliseconds] - $t0}]\"}",
                 "if {$r > 0} {set r [stage3]; if {$r > 0} {set r [stage2 mask none]}; "
                 "puts \"FX_STAGE stage3 $r [expr {[clock milliseconds] - $t0}]\"}"]
                if only is None else
                # stage3 would re-route every net of the design: the repair run repeats stage2
-               ["while {$r > 0 && $i < 8} {set r2 [stage2 mask none effort 30]; "
+               ["set i 0",
+                "while {$r > 0 && $i < 8} {set r2 [stage2 mask none effort 30]; "
                 "incr i; puts \"FX_STAGE stage2 $r2 [expr {[clock milliseconds] - $t0}]\"; "
                 "if {$r2 >= $r && $i >= 3} {set r $r2; break}; set r $r2}"]),
              "cleanup all",

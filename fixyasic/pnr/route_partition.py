@@ -256,19 +256,19 @@ def net_boxes(rd: RouterDef, grid: Grid) -> dict[str, Rect]:
     return out
 
 
-def _strips(g: Grid, fractions: tuple[float, ...]) -> list[tuple[int, list[tuple[int, int, int, int]]]]:
-    """Strip windows: per fraction, horizontal (axis 1: full width) then vertical ones, each
-    2 steps long, one step apart (steps aligned), as grid cells. Strips k and k+3 are a step
-    apart, so colour k % 3 runs together."""
+def _strips(g: Grid, fractions: tuple[float, ...]) -> list[list[tuple[int, int, int, int]]]:
+    """Strip windows as grid cells, one list per kind: per fraction, horizontal (full width)
+    then vertical ones, each 2 steps long, one step apart (steps aligned). Strips k and k+3 are
+    a step apart, so colour k % 3 runs together."""
     out = []
     for f in fractions:
-        for axis in (1, 0):
-            n, a = (g.ny, g.ay) if axis else (g.nx, g.ax)
+        for horizontal in (True, False):
+            n, a = (g.ny, g.ay) if horizontal else (g.nx, g.ax)
             step = _up(f * n / 2, a)
             if 2 * step >= n - 1:
                 continue
             spans = [(k * step, min(n - 1, (k + 2) * step)) for k in range(-(-(n - 1 - 2 * step) // step) + 1)]
-            out.append((axis, [(0, lo, g.nx - 1, hi) if axis else (lo, 0, hi, g.ny - 1) for lo, hi in spans]))
+            out.append([(0, lo, g.nx - 1, hi) if horizontal else (lo, 0, hi, g.ny - 1) for lo, hi in spans])
     return out
 
 
@@ -306,7 +306,7 @@ def plan(rd: RouterDef, grid: Grid, tiles: int,
                 w.nets.append(net)
                 break
         else:
-            for s, (_, cells_of) in enumerate(strip_cells):
+            for s, cells_of in enumerate(strip_cells):
                 k = next((k for k, cells in enumerate(cells_of) if _inside(b, g.box(*cells))), None)
                 if k is not None:
                     key = (len(levels) + s, k, 0)
