@@ -3,6 +3,7 @@ floorplan + coloquinte placement legality, routed-DEF parsing and SPEF R/C, run-
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -222,3 +223,22 @@ def test_router_lef_has_power_li1_shapes_as_obstructions():
             keep = [s for s in pin.shapes if not (p in ("VPWR", "VGND") and s[0] == "li1")]
             assert sorted(view[name].pins[p].shapes) == sorted(keep), (name, p)
     assert moved > 1000
+
+
+def test_route_script_stage2_rounds(tmp_path):
+    """The qrouter script's stage2 rounds: masked corridors in the order given; unmasked rounds
+    and stage3 only in runs whose failures go nowhere else (not quick)."""
+    from fixyasic.pnr.route import STAGE2_MASKS, write_script
+
+    def stages(**kw) -> list[str]:
+        text = write_script(tmp_path / "r.tcl", tmp_path / "in.def", tmp_path / "out.def", None,
+                            obs=[], **kw).read_text()
+        return [f"{m[0]}:{m[1]}" for m in re.findall(r"\[stage(\d)(?: mask (\w+))?", text)]
+
+    assert stages(quick=True, masks=(30,)) == ["1:", "2:30"]
+    assert stages(quick=True) == ["1:", *(f"2:{m}" for m in STAGE2_MASKS)]
+    full = stages()
+    assert full[:1 + len(STAGE2_MASKS)] == ["1:", *(f"2:{m}" for m in STAGE2_MASKS)]
+    assert "2:none" in full and "3:" in full
+    repair = stages(only=["a", "b"])
+    assert "2:none" in repair and "3:" not in repair

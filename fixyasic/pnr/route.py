@@ -70,13 +70,14 @@ def obstructions(fp: Floorplan) -> list[str]:
 
 def write_script(path: Path, placed_def: Path, out_def: Path, fp: Floorplan, effort: int = 0,
                  obs: list[str] | None = None, ignore: list[str] | None = None,
-                 quick: bool = False, only: list[str] | None = None) -> Path:
+                 quick: bool = False, only: list[str] | None = None,
+                 masks: tuple[int, ...] = STAGE2_MASKS) -> Path:
     """qrouter Tcl script. Windowed runs pass `obs` (replacing the power-grid obstructions),
     `ignore` (nets qrouter reads, so their pins are nodes rather than obstructions, but does not
     route), quick=True (runs whose failures are routed again later: masked stage2 only while it
     makes progress, no unmasked rounds, no stage3) or `only` (the repair run: a DEF whose other
     nets are already routed; stage1 routes just these, stage2 rips up and re-routes whatever
-    blocks them)."""
+    blocks them). `masks`: the corridors of the masked stage2 rounds, in order."""
     cfg = load_config()
 
     def tcl_list(names: list[str]) -> list[str]:
@@ -110,7 +111,7 @@ def write_script(path: Path, placed_def: Path, out_def: Path, fp: Floorplan, eff
              # what that leaves, and unmasked rounds only in runs whose failures go nowhere
              # else: a quick run's unmasked round took 102 s for nothing on a strip of the
              # 82k-cell die (its 2 failures, like all, go on to the repairs).
-             *(_masked_rounds(m) for m in STAGE2_MASKS),
+             *(_masked_rounds(m) for m in masks),
              *([] if quick else
                ["set i 0",
                 "while {$r > 0 && $i < 4} {set r [stage2 mask none effort 30]; incr i; "

@@ -575,15 +575,19 @@ class PartitionedRouter:
     def _prepare(self, w: Window, wired: dict[str, str] | None = None,
                  only: list[str] | None = None) -> tuple[Path, Path, Path]:
         # quick: stage2 stops at the first round without progress, as every window-sized run's
-        # failures go on to a larger run (local/region repair runs spent 2 more rounds for nothing)
-        from .route import write_script
+        # failures go on to a larger run (local/region repair runs spent 2 more rounds for nothing).
+        # Phase windows search the 30-track corridor only: their `mask 200` rounds never gained a
+        # net (45 rounds in the lite windows, 11 in the 82k extractor's strips, 270 s for nothing);
+        # the repairs keep it (it routed 2 nets of one lite local repair)
+        from .route import STAGE2_MASKS, write_script
         d = self.workdir / w.name
         d.mkdir(parents=True, exist_ok=True)
         for f in ("fail.out", "routed.def"):
             (d / f).unlink(missing_ok=True)
         obs, ignore = self._window_def(w, d / "window.def", wired)
         script = write_script(d / "route.tcl", (d / "window.def").resolve(), (d / "routed.def").resolve(),
-                              self.fp, obs=obs, ignore=ignore, quick=True, only=only)
+                              self.fp, obs=obs, ignore=ignore, quick=True, only=only,
+                              masks=STAGE2_MASKS if wired is not None else STAGE2_MASKS[:1])
         return d, script, d / "routed.def"
 
     def _run(self, w: Window, d: Path, script: Path, out: Path) -> RunResult:
