@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import PdkError
-from .buffertree import RowSpace, fresh_name
+from .buffertree import FreshNames, RowSpace
 from .config import load_config, pdk_files
 from .defio import Placement
 from .floorplan import Floorplan
@@ -118,7 +118,7 @@ def repair_hold(nl: Netlist, fp: Floorplan, placement: Placement, workdir: Path,
     width = round(macros[cell].width * fp.dbu)
     saved = (copy.deepcopy(nl.instances), dict(placement))
     by_name = {i.name: i for i in nl.instances}
-    names, nets = set(by_name), set(nl.nets())
+    inst_name, net_name = FreshNames(set(by_name)), FreshNames(set(nl.nets()))
     space = RowSpace(fp, row_gaps(fp, nl, placement), pad_sites)
     workdir = Path(workdir)
 
@@ -149,8 +149,8 @@ def repair_hold(nl: Netlist, fp: Floorplan, placement: Placement, workdir: Path,
             base = inst.conns[pname].replace("[", "_").replace("]", "")
             for _ in range(k):
                 # the new buffer goes between the pin and whatever drives it now
-                out = fresh_name(f"{base}_hold", nets)
-                buf = Instance(fresh_name("fx_hold", names), cell, {a_pin: inst.conns[pname], x_pin: out})
+                out = net_name(f"{base}_hold")
+                buf = Instance(inst_name("fx_hold"), cell, {a_pin: inst.conns[pname], x_pin: out})
                 inst.conns[pname] = out
                 nl.instances.append(buf)
                 by_name[buf.name] = buf
