@@ -242,3 +242,26 @@ def test_route_script_stage2_rounds(tmp_path):
     assert "2:none" in full and "3:" in full
     repair = stages(only=["a", "b"])
     assert "2:none" in repair and "3:" not in repair
+
+
+def test_input_min_delay_is_measured_from_a_register_clock():
+    """Hold constraints on the inputs: `input_min_delay_ns` after the clock reaches a register
+    (-reference_pin), not after the port's edge, so it holds whatever the tree's insertion
+    delay; a design without registers keeps the delay from the edge."""
+    from fixyasic.pnr.sta import reference_clock_pin, timing_tcl
+    ports = [("clk", "input", 0), ("d", "input", 0), ("q", "output", 0)]
+    seq = Netlist("t", ports, [
+        Instance("fx_cts_0", "sky130_fd_sc_hd__clkbuf_4", {"A": "clk", "X": "c1"}),
+        Instance("u_inv", "sky130_fd_sc_hd__inv_2", {"A": "d", "Y": "n1"}),
+        Instance("u_ff", "sky130_fd_sc_hd__dfxtp_4", {"CLK": "c1", "D": "n1", "Q": "q"})])
+    comb = Netlist("t", ports, [Instance("u_inv", "sky130_fd_sc_hd__inv_2", {"A": "d", "Y": "q"})])
+    assert reference_clock_pin(seq) == "u_ff/CLK" and reference_clock_pin(comb) is None
+
+    def min_delay(nl, d):
+        return [ln for ln in timing_tcl(Path("t.v"), nl, 10.0, input_min_delay_ns=d) if " -min " in ln]
+
+    assert min_delay(seq, 1.0) == ["set_input_delay -min 1.0 -clock core_clk -reference_pin "
+                                   "[get_pins {u_ff/CLK}] [delete_from_list [all_inputs] [get_ports clk]]"]
+    assert min_delay(comb, 1.0) == ["set_input_delay -min 1.0 -clock core_clk "
+                                    "[delete_from_list [all_inputs] [get_ports clk]]"]
+    assert min_delay(seq, 0.0) == []

@@ -64,6 +64,13 @@ def find_clock(nl: Netlist, clock_port: str | None) -> str | None:
     return None
 
 
+def reference_clock_pin(nl: Netlist) -> str | None:
+    """A register clock pin (inst/CLK, the first in netlist order) to measure input delays from;
+    step_cts balances the tree by depth, so every register's clock arrives within the skew of
+    any other's. None for a design without registers."""
+    return next((f"{i.name}/CLK" for i in nl.instances if "CLK" in i.conns), None)
+
+
 def driver_pins(nl: Netlist) -> dict[str, str]:
     """net -> its driver as an OpenSTA pin path (inst/PIN) or port name."""
     macros = macros_cached(str(pdk_files().lef))
@@ -87,8 +94,11 @@ def timing_tcl(netlist_v: Path, nl: Netlist, clock_ns: float, spef: Path | None 
                output_load_pf: float = 0.005, input_min_delay_ns: float = 0.0) -> list[str]:
     """OpenSTA commands reading the design and setting the flow's constraints: one clock on the
     clock port (propagated through the clock tree), IO delays 0, a small load on the outputs.
-    input_min_delay_ns > 0: the inputs change no earlier than this after the clock edge (they
-    come from registers on the same clock tree: its insertion delay plus clock-to-Q), for hold."""
+    input_min_delay_ns > 0: for hold, the inputs change no earlier than this after the clock
+    reaches a register of the design (`-reference_pin`): they come from the host's registers on
+    the same clock tree, which launch at its insertion delay. An absolute delay after the port's
+    edge does not scale: the full-size baseline's tree has 2.0-2.5 ns insertion delay, so its
+    input-fed register files missed hold by 1.5 ns at 1.0 ns and asked for 58k hold buffers."""
     if clock_ns <= 0:
         raise InputError("clock period must be positive")
     clk = find_clock(nl, clock_port)
@@ -105,7 +115,9 @@ def timing_tcl(netlist_v: Path, nl: Netlist, clock_ns: float, spef: Path | None 
         T.append("set_input_delay 0 -clock core_clk [all_inputs]")
     if input_min_delay_ns > 0:
         ins = f"[delete_from_list [all_inputs] [get_ports {clk}]]" if clk else "[all_inputs]"
-        T.append(f"set_input_delay -min {input_min_delay_ns} -clock core_clk {ins}")
+        ref = reference_clock_pin(nl) if clk else None
+        T.append(f"set_input_delay -min {input_min_delay_ns} -clock core_clk "
+                 + (f"-reference_pin [get_pins {{{ref}}}] " if ref else "") + ins)
     T += ["set_output_delay 0 -clock core_clk [all_outputs]",
           f"set_load {output_load_pf} [all_outputs]"]
     return T
