@@ -265,3 +265,27 @@ def test_input_min_delay_is_measured_from_a_register_clock():
     assert min_delay(comb, 1.0) == ["set_input_delay -min 1.0 -clock core_clk "
                                     "[delete_from_list [all_inputs] [get_ports clk]]"]
     assert min_delay(seq, 0.0) == []
+
+
+def test_remove_buffers_joins_nets_and_keeps_port_names():
+    """Synthesis' buffer chain goes, its loads move to the driver's net; a buffer into an output
+    port leaves the port's name on the joined net; buffers between two ports stay."""
+    from fixyasic.pnr.netlist import remove_buffers
+    B, INV = "sky130_fd_sc_hd__buf_1", "sky130_fd_sc_hd__inv_2"
+    nl = Netlist("t", [("a", "input", 0), ("y", "output", 2), ("z", "output", 0), ("w", "output", 0)], [
+        Instance("g", INV, {"A": "a", "Y": "n0"}),
+        Instance("b1", B, {"A": "n0", "X": "n1"}), Instance("b2", B, {"A": "n1", "X": "n2"}),
+        Instance("l1", INV, {"A": "n1", "Y": "m1"}), Instance("l2", INV, {"A": "n2", "Y": "y[0]"}),
+        Instance("ob", "sky130_fd_sc_hd__buf_4", {"A": "m1", "X": "y[1]"}),
+        Instance("pp", B, {"A": "a", "X": "z"}),            # input port -> output port: stays
+        Instance("o2", B, {"A": "y[1]", "X": "w"})])       # output -> output port: stays
+    drives = {i.name: dict(i.conns) for i in nl.instances}
+    assert remove_buffers(nl) == 3
+    by = {i.name: i.conns for i in nl.instances}
+    assert set(by) == {"g", "l1", "l2", "pp", "o2"}
+    assert by["g"]["Y"] == by["l1"]["A"] == by["l2"]["A"] == "n0"
+    assert by["l1"]["Y"] == "y[1]" and by["o2"] == {"A": "y[1]", "X": "w"}
+    assert by["pp"] == drives["pp"] and by["l2"]["Y"] == "y[0]"
+    # every net still has exactly one driver
+    outs = [n for i in nl.instances for p, n in i.conns.items() if p in ("X", "Y")]
+    assert len(outs) == len(set(outs))

@@ -191,3 +191,46 @@ def load_netlist(netlist_v: Path, top: str, corner: str = "tt") -> Netlist:
         raise InputError(f"netlist uses cells on the P&R dont-use list: {', '.join(bad)} "
                          f"(synthesize with `fixyasic synth --pnr-ready`, i.e. pnr_ready=True)")
     return nl
+
+
+_SYNTH_BUFFER = re.compile(r"^sky130_fd_sc_hd__buf_\d+$")
+
+
+def remove_buffers(nl: Netlist) -> int:
+    """Remove synthesis' signal buffers in place (each one's output net joins its input net);
+    returns how many. ABC buffers high-fanout nets as a chain of buf_1, each driving ~10 loads
+    and the next buffer: fine by its wire-less delay model, not across a placed die (a 35-buffer
+    chain made -23.8 ns setup slack on the full-size baseline). step_cts then builds
+    placement-aware trees for every net above the fanout limit. A buffer is kept where removing
+    it would join two ports' nets, or feed an output port from an input port directly."""
+    ports = {b for b, _ in nl.port_bits()}
+    parent: dict[str, str] = {}
+
+    def root(n: str) -> str:
+        while parent.get(n, n) != n:
+            parent[n] = parent.get(parent[n], parent[n])
+            n = parent[n]
+        return n
+
+    keep: list[Instance] = []
+    removed = 0
+    for inst in nl.instances:
+        a, x = inst.conns.get("A"), inst.conns.get("X")
+        if not _SYNTH_BUFFER.match(inst.cell) or a is None or x is None or len(inst.conns) != 2:
+            keep.append(inst)
+            continue
+        ra, rx = root(a), root(x)
+        if ra in ports and rx in ports or ra == rx:
+            keep.append(inst)
+            continue
+        # a port's net keeps its name: the port bit is the net
+        if rx in ports:
+            parent[ra] = rx
+        else:
+            parent[rx] = ra
+        removed += 1
+    if removed:
+        for inst in keep:
+            inst.conns = {p: root(n) for p, n in inst.conns.items()}
+        nl.instances[:] = keep
+    return removed

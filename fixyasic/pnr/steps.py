@@ -16,7 +16,7 @@ from pathlib import Path
 from ..errors import InputError
 from . import defio, floorplan as fpmod, gds as gdsmod, route as routemod, spef as spefmod, sta as stamod
 from .config import load_config
-from .netlist import Netlist, load_netlist
+from .netlist import Netlist, load_netlist, remove_buffers
 from .quiet import captured_stdout
 
 
@@ -40,6 +40,9 @@ class PnrOptions:
     route_timeout: float = 3600.0
     clock_fanout: int = 16              # clock tree: loads per buffer
     max_fanout: int = 24                # other nets above this get a buffer tree
+    # drop synthesis' buf_* cells before floorplanning (netlist.remove_buffers): ABC chains them
+    # on high-fanout nets; the clock-tree step re-buffers those nets from the placement
+    remove_buffers: bool = True
     route_partition: str | int | None = "auto"  # windowed routing: N (N x N tiles), None, "auto"
     # windowed routing order: "top-down" (nets too big for a window first, on the whole die) or
     # "bottom-up" (small windows first; better where wide-fanout buses cross dense logic)
@@ -58,9 +61,10 @@ class PnrOptions:
     # hold repair before routing (fixyasic.pnr.holdfix): delay buffers until every register pin
     # has this much hold slack on estimated parasitics
     hold_fix: bool = True
-    # hold checks: inputs change no earlier than this after the clock edge (0 = at the edge).
-    # An input launched by a register on the same clock tree arrives after the tree's insertion
-    # delay plus clock-to-Q; with 0 every input-fed register looks like a hold violation
+    # hold checks: inputs change no earlier than this after the clock reaches a register (0 =
+    # at the clock port's edge). An input launched by a register on the same clock tree arrives
+    # after the tree's insertion delay plus clock-to-Q; with 0 every input-fed register looks like
+    # a hold violation
     input_min_delay_ns: float = 0.0
     hold_margin_ns: float = 0.05
 
@@ -84,6 +88,7 @@ def step_floorplan(netlist_v: Path, top: str, run_dir: Path, opt: PnrOptions) ->
     p = _paths(run_dir, top)
     with captured_stdout(run_dir / "yosys_read.log"):
         nl = load_netlist(netlist_v, top, opt.corner)
+    removed = remove_buffers(nl) if opt.remove_buffers else 0
     nl.write_verilog(p["vg"])
     fp = fpmod.make_floorplan(nl, opt.utilization, row_gap_tracks=opt.row_gap_tracks)
     fp.save(p["fp"])
@@ -91,7 +96,7 @@ def step_floorplan(netlist_v: Path, top: str, run_dir: Path, opt: PnrOptions) ->
     die = (fp.die[2] - fp.die[0]) * (fp.die[3] - fp.die[1]) / fp.dbu ** 2
     return {"cells": len(nl.instances), "cellarea": fp.cell_area_um2, "totalarea": die,
             "corearea": core, "utilization": 100.0 * fp.cell_area_um2 / core, "rows": len(fp.rows),
-            "iopins": len(fp.pins), "taps": len(fp.taps)}
+            "iopins": len(fp.pins), "taps": len(fp.taps), "synth_buffers_removed": removed}
 
 
 def step_place(top: str, run_dir: Path, opt: PnrOptions) -> dict:
