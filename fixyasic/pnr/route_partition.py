@@ -576,9 +576,10 @@ class PartitionedRouter:
                  only: list[str] | None = None) -> tuple[Path, Path, Path]:
         # quick: stage2 stops at the first round without progress, as every window-sized run's
         # failures go on to a larger run (local/region repair runs spent 2 more rounds for nothing).
-        # Phase windows search the 30-track corridor only: their `mask 200` rounds never gained a
-        # net (45 rounds in the lite windows, 11 in the 82k extractor's strips, 270 s for nothing);
-        # the repairs keep it (it routed 2 nets of one lite local repair)
+        # The whole die and the strips search the 30-track corridor only: their `mask 200` rounds
+        # never gained a net (11 on the 82k extractor's strips, 270 s); tile windows and repairs
+        # keep them (an 82k tile window went 84 -> 47 failed in two, 617 s; a lite local repair
+        # gained 2 nets)
         from .route import STAGE2_MASKS, write_script
         d = self.workdir / w.name
         d.mkdir(parents=True, exist_ok=True)
@@ -587,7 +588,8 @@ class PartitionedRouter:
         obs, ignore = self._window_def(w, d / "window.def", wired)
         script = write_script(d / "route.tcl", (d / "window.def").resolve(), (d / "routed.def").resolve(),
                               self.fp, obs=obs, ignore=ignore, quick=True, only=only,
-                              masks=STAGE2_MASKS if wired is not None else STAGE2_MASKS[:1])
+                              masks=STAGE2_MASKS if wired is not None or w.name.startswith("L")
+                              else STAGE2_MASKS[:1])
         return d, script, d / "routed.def"
 
     def _run(self, w: Window, d: Path, script: Path, out: Path) -> RunResult:
