@@ -1,8 +1,8 @@
 """sky130hd flow without OpenROAD: elaborate -> synthesis (SC/yosys) -> floorplan -> place
 (coloquinte or graywolf) -> cts (clock/fanout buffer trees) -> holdfix (hold buffers, OpenSTA)
 -> route (qrouter) -> parasitics (DEF->SPEF) -> timing (OpenSTA) ->
-power (gate-level activity + OpenSTA) -> gds (klayout). `stock_openroad_flow()` returns SC's own
-ASIC flow for machines that have OpenROAD."""
+power (gate-level activity + OpenSTA) -> gds (klayout) [-> drc (magic), with drc=True].
+`stock_openroad_flow()` returns SC's own ASIC flow for machines that have OpenROAD."""
 
 from __future__ import annotations
 
@@ -13,13 +13,13 @@ from fixyasic.errors import ToolError
 FLOW_NAME = "fixyasic_pnr"
 
 
-def pnr_flow(name: str = FLOW_NAME):
+def pnr_flow(name: str = FLOW_NAME, drc: bool = False):
     from fixyasic import sc_project
-    from fixyasic.pnr.tasks import PNR_TASKS
+    from fixyasic.pnr.tasks import pnr_tasks
 
     flow = sc_project.synthesis_flow(name)
     prev = "synthesis"
-    for step, cls in PNR_TASKS:
+    for step, cls in pnr_tasks(drc):
         flow.node(step, cls())
         flow.edge(prev, step)
         prev = step

@@ -1,6 +1,6 @@
 """The whole SiliconCompiler flow (synthesis -> floorplan -> place -> route -> parasitics ->
-timing -> power -> GDS) on a ~550-cell FIR/accumulator fed a Fashion-MNIST image as its pixel
-stream, and the run status."""
+timing -> power -> GDS -> DRC) on a ~550-cell FIR/accumulator fed a Fashion-MNIST image as its
+pixel stream, and the run status."""
 
 from __future__ import annotations
 
@@ -8,24 +8,10 @@ import json
 import shutil
 from pathlib import Path
 
-import pytest
-
-from fixyasic.toolcheck import require
-
 DATA = Path(__file__).parent / "data"
 
 
-@pytest.fixture(scope="module")
-def mac_run(tmp_path_factory):
-    for exe in ("qrouter", "sta", "iverilog", "vvp"):
-        require(exe)
-    from fixyasic.pnr.scflow import run_sc_flow
-    from fixyasic.pnr.steps import PnrOptions
-    from fixyasic.power.images import image_stream_stimulus
-    out = tmp_path_factory.mktemp("flow")
-    stim = image_stream_stimulus("pixel", 8, count=1, valid_port="valid_in", reset_port="rst")
-    return run_sc_flow([DATA / "pnr_mac.v"], "pnr_mac", out, PnrOptions(clock_ns=10.0),
-                       stimulus=stim)
+# mac_run (tests/conftest.py): this flow on pnr_mac, with magic's DRC as its last node
 
 
 def test_flow_reports_area_timing_power(mac_run):

@@ -1,5 +1,6 @@
 """`fixyasic flow DESIGN.v [more.v] --top NAME [--clock-ns N] [--out DIR] [--placer P]
-[--stock-openroad]`: synthesis + place and route + parasitics + timing + power on sky130hd."""
+[--drc] [--stock-openroad]`: synthesis + place and route + parasitics + timing + power on
+sky130hd (+ magic DRC of the GDS with --drc)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ _ROWS = [("cells", "cells", "{:.0f}"), ("cellarea", "cell area (um^2)", "{:.1f}"
          ("fmax_mhz", "fmax (MHz)", "{:.1f}"), ("averagepower", "power, activity (W)", "{:.4g}"),
          ("vectorless_power", "power, vectorless (W)", "{:.4g}"),
          ("leakagepower", "leakage (W)", "{:.3g}"), ("activity_coverage", "nets with activity", "{:.1%}"),
-         ("activity_source", "activity source", "{}")]
+         ("activity_source", "activity source", "{}"),
+         ("drc_violations", "DRC error tiles (magic)", "{:.0f}")]
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,6 +35,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--spread-density", type=float, default=None, metavar="D",
                    help="spread the cells evenly over the rows (coloquinte global placement at "
                         "density D, e.g. 0.9) instead of packing them where the nets pull")
+    p.add_argument("--drc", action="store_true",
+                   help="design-rule check of the GDS with magic (counts recorded as metrics "
+                        "drc_violations / drc_rules; they do not make the run invalid)")
     p.add_argument("--stock-openroad", action="store_true",
                    help="use SiliconCompiler's own OpenROAD flow (needs openroad)")
     p.add_argument("--verbose", action="store_true", help="show SiliconCompiler's log")
@@ -55,7 +60,8 @@ def run(args: argparse.Namespace) -> int:
 
     out = Path(args.out) if args.out else Path("build") / f"{args.top}_flow"
     opt = PnrOptions(clock_ns=args.clock_ns, clock_port=args.clock_port, placer=args.placer,
-                     utilization=args.utilization, spread_density=args.spread_density)
+                     utilization=args.utilization, spread_density=args.spread_density,
+                     drc=args.drc)
     res = run_sc_flow([Path(s) for s in args.sources], args.top, out, opt,
                       stock_openroad=args.stock_openroad, quiet=not args.verbose)
     print(format_metrics(res.metrics))

@@ -36,9 +36,10 @@ def run_sc_flow(sources: list[Path], top: str, out_dir: Path, opt: PnrOptions | 
     from flows import fixyasic_flow
     from .. import sc_project
     from ..power.stimulus import save_stimulus
-    from .tasks import PNR_TASKS
+    from .tasks import pnr_tasks
 
     opt = opt or PnrOptions()
+    tasks = pnr_tasks(opt.drc and not stock_openroad)
     out = Path(out_dir).resolve()
     out.mkdir(parents=True, exist_ok=True)
     build = out / "sc"
@@ -48,9 +49,9 @@ def run_sc_flow(sources: list[Path], top: str, out_dir: Path, opt: PnrOptions | 
     if stock_openroad:
         sc_project.set_flow(project, fixyasic_flow.stock_openroad_flow())
     else:
-        sc_project.set_flow(project, fixyasic_flow.pnr_flow())
+        sc_project.set_flow(project, fixyasic_flow.pnr_flow(drc=opt.drc))
         stim_file = save_stimulus(stimulus, out / "stimulus.npz") if stimulus is not None else None
-        for step, cls in PNR_TASKS:
+        for step, cls in tasks:
             for t in (lambda r: r if isinstance(r, set) else {r})(cls.find_task(project)):
                 t.set("var", "clock_ns", opt.clock_ns)
                 t.set("var", "utilization", opt.utilization or load_config()["default_utilization"])
@@ -85,16 +86,19 @@ def run_sc_flow(sources: list[Path], top: str, out_dir: Path, opt: PnrOptions | 
     secs: dict = {}
     if stock_openroad:
         metrics.update(_schema_metrics(run or project))
-    for step, _ in PNR_TASKS:
+    for step, _ in tasks:
         rep = jobdir / step / "0" / "reports" / f"{step}.json"
         if rep.exists() and not stock_openroad:
             metrics.update(json.loads(rep.read_text()))
     status = judge(metrics, opt)
     # the final node's files become the run directory's deliverables
-    for step, ext in (("power", "def"), ("power", "spef"), ("power", "vg"), ("gds", "gds"), ("gds", "png")):
+    for step, ext in (("power", "def"), ("power", "spef"), ("power", "vg"), ("gds", "gds"), ("gds", "png"),
+                      ("drc", "drc.txt")):
         src = jobdir / step / "0" / "outputs" / f"{top}.{ext}"
         if src.exists():
             shutil.copyfile(src, out / src.name)
+            if ext == "drc.txt":
+                metrics["drc_report"] = str(out / src.name)
     secs["total"] = round(total, 1)
     write_json(out / "metrics.json", {"top": top, "metrics": metrics, "seconds": secs})
     status.save(out)

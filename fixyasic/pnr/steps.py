@@ -4,7 +4,8 @@ run_pnr() both call these, so the standalone and the SC flow are the same code.
 
 Files in run_dir: <top>.vg (canonical netlist), <top>.fp.json, <top>.placed.def (full, for GDS),
 <top>.router.def (router input), <top>.def (routed), <top>.spef, <top>.gds, <top>.png,
-activity/ (gate-level sim + VCD), sta/, metrics.json, status.json."""
+activity/ (gate-level sim + VCD), sta/, drc/ (magic, with PnrOptions.drc), metrics.json,
+status.json."""
 
 from __future__ import annotations
 
@@ -67,6 +68,9 @@ class PnrOptions:
     # a hold violation
     input_min_delay_ns: float = 0.0
     hold_margin_ns: float = 0.05
+    # design-rule check of the GDS with magic (step drc, fixyasic.pnr.drc): recorded as metrics
+    # drc_violations / drc_rules, not judged (every layout so far has violations)
+    drc: bool = False
 
 
 def _paths(run_dir: Path, top: str) -> dict[str, Path]:
@@ -265,6 +269,14 @@ def step_gds(top: str, run_dir: Path, opt: PnrOptions) -> dict:
             "cells_without_gds": r.cells_missing_gds}
 
 
+def step_drc(top: str, run_dir: Path, opt: PnrOptions) -> dict:
+    """magic's DRC of the GDS step_gds wrote (fixyasic.pnr.drc); files in run_dir/drc."""
+    from .drc import run_drc
+    r = run_drc(_paths(run_dir, top)["gds"], top, Path(run_dir) / "drc")
+    return {"drc_violations": r.total, "drc_rules": r.per_rule, "drc_seconds": r.seconds,
+            "drc_report": str(r.report)}
+
+
 def _merge_fillers(routed: Path, placed: Path, out: Path) -> None:
     """Routed DEF + the filler components of the placed DEF (the router never sees fillers)."""
     import re
@@ -279,7 +291,8 @@ def _merge_fillers(routed: Path, placed: Path, out: Path) -> None:
 
 
 def judge(metrics: dict, opt: PnrOptions):
-    """Run status from the metrics: routing, timing and activity coverage must all hold."""
+    """Run status from the metrics: routing, timing and activity coverage must all hold.
+    DRC counts (drc_violations) are not judged yet: every layout so far has violations."""
     from ..runstatus import RunStatus
     st = RunStatus()
     un, fail = metrics.get("unrouted_nets"), metrics.get("router_failed_nets")
@@ -344,8 +357,9 @@ class PnrResult:
 def run_pnr(netlist_v: Path, top: str, run_dir: Path, opt: PnrOptions | None = None,
             stimulus=None, progress: bool = True) -> PnrResult:
     """floorplan -> place -> cts -> holdfix -> route -> parasitics -> timing -> power -> GDS/PNG
-    on a gate netlist. Writes metrics.json and status.json in run_dir; a failing check makes the
-    status invalid (the numbers are still recorded, never used for TOPS/W)."""
+    (-> DRC with opt.drc) on a gate netlist. Writes metrics.json and status.json in run_dir; a
+    failing check makes the status invalid (the numbers are still recorded, never used for
+    TOPS/W)."""
     from tqdm import tqdm
     opt = opt or PnrOptions()
     run_dir = Path(run_dir)
@@ -361,6 +375,8 @@ def run_pnr(netlist_v: Path, top: str, run_dir: Path, opt: PnrOptions | None = N
              ("timing", lambda: step_timing(top, run_dir, opt)),
              ("power", lambda: step_power(top, run_dir, opt, stimulus)),
              ("gds", lambda: step_gds(top, run_dir, opt))]
+    if opt.drc:
+        steps.append(("drc", lambda: step_drc(top, run_dir, opt)))
     bar = tqdm(steps, desc=f"pnr {top}", disable=not progress, leave=False)
     for name, fn in bar:
         bar.set_postfix_str(name)

@@ -16,7 +16,7 @@ from ..errors import ToolError
 from ..toolcheck import require
 from . import steps
 
-_FILES = ("vg", "fp.json", "placed.def", "router.def", "placement.json", "def", "spef")
+_FILES = ("vg", "fp.json", "placed.def", "router.def", "placement.json", "def", "spef", "gds")
 
 
 # tested versions: qrouter 1.4 (Tcl build), OpenSTA 2.0 (2019), Icarus 11/12
@@ -278,6 +278,27 @@ class GdsTask(_PnrTask):
         return 0
 
 
+class DrcTask(_PnrTask):
+    """Design-rule check of the GDS with magic (fixyasic.pnr.drc); metrics only, an optional
+    last node (PnrOptions.drc)."""
+    STEP = "drc"
+    CONSUMES = ("gds",)
+    NEEDS = ("magic",)
+    PRODUCES = ("drc.txt",)
+
+    def run(self):
+        work = self._stage_inputs()
+        m = steps.step_drc(self.design_topmodule, work, self._opts())
+        shutil.copyfile(m["drc_report"], work / f"{self.design_topmodule}.drc.txt")
+        self._publish(work, m)
+        return 0
+
+
 PNR_TASKS = [("floorplan", FloorplanTask), ("place", PlaceTask), ("cts", CtsTask),
              ("holdfix", HoldFixTask), ("route", RouteTask), ("parasitics", ParasiticsTask), ("timing", TimingTask), ("power", PowerTask),
              ("gds", GdsTask)]
+
+
+def pnr_tasks(drc: bool = False) -> list:
+    """The P&R nodes in flow order; with drc, magic's DRC after the GDS."""
+    return PNR_TASKS + ([("drc", DrcTask)] if drc else [])
