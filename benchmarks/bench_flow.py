@@ -58,6 +58,8 @@ def main() -> None:
     ap.add_argument("--top", default=None, help="top module of --netlist")
     ap.add_argument("--out", default=None)
     ap.add_argument("--placer", choices=["coloquinte", "graywolf"], default="coloquinte")
+    ap.add_argument("--route-order", choices=["top-down", "bottom-up"], default="top-down",
+                    help="windowed routing: long nets first (default) or the smallest windows first")
     args = ap.parse_args()
     from fixyasic.pnr import prep, steps
     from fixyasic.pnr.quiet import captured_stdout
@@ -85,6 +87,7 @@ def main() -> None:
                                          input_min_delay_ns=args.input_min_delay,
                                          hold_margin_ns=args.hold_margin,
                                          route_window_repair=not args.no_window_repair,
+                                         route_order=args.route_order,
                                          route_max_repair=None if args.max_repair < 0 else args.max_repair),
                         stimulus=stim)
     m = res.metrics
