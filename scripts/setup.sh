@@ -9,7 +9,7 @@ SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 echo "== Debian packages"
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
-    iverilog verilator graywolf qrouter qflow opensta magic netgen-lvs \
+    iverilog verilator graywolf qrouter qflow opensta magic netgen-lvs tcl8.6 \
     dataset-fashion-mnist python3-tk >/dev/null
 # npm ships inside some nodejs builds (and then conflicts with Debian's npm package)
 command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm >/dev/null

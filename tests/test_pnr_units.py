@@ -244,6 +244,37 @@ def test_route_script_stage2_rounds(tmp_path):
     assert "2:none" in repair and "3:" not in repair
 
 
+def test_quick_route_budget_stops_stage2_rounds(tmp_path):
+    """A quick run's time budget: no stage2 round starts once the run is older than budget_s
+    (qrouter's own Tcl loop, run in tclsh with stage1/stage2 standing in for the router: each
+    "round" takes 0.3 s and clears one net of 10)."""
+    import shutil
+    import subprocess
+
+    from fixyasic.pnr.route import write_script
+    tclsh = shutil.which("tclsh")
+    assert tclsh, "tclsh not found: install Debian's tcl8.6 (scripts/setup.sh)"
+
+    def rounds(budget: float | None) -> int:
+        text = write_script(tmp_path / "r.tcl", tmp_path / "in.def", tmp_path / "out.def", None, obs=[],
+                            quick=True, masks=(30, 200), budget_s=budget).read_text()
+        lines = text.splitlines()
+        body = lines[lines.index("set t0 [clock milliseconds]"):]
+        body = [ln for ln in body if not ln.startswith(("cleanup", "write_def", "quit"))]
+        prog = ["set n 10", "set calls 0", "proc stage1 {} {global n; return $n}",
+                "proc stage2 {args} {global n calls; incr calls; after 300; incr n -1; return $n}",
+                "proc write_failed {f} {}", *body, "puts CALLS=$calls"]
+        (tmp_path / "t.tcl").write_text("\n".join(prog) + "\n")
+        out = subprocess.run([tclsh, str(tmp_path / "t.tcl")], capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stderr
+        return int(re.search(r"CALLS=(\d+)", out.stdout).group(1))
+
+    assert rounds(None) == 8          # 4 rounds per mask while each gains a net
+    assert rounds(0.5) == 2           # rounds start at 0 and 0.3 s; none after 0.6 s
+    with pytest.raises(ValueError):
+        write_script(tmp_path / "r.tcl", tmp_path / "in.def", tmp_path / "out.def", None, obs=[], budget_s=5)
+
+
 def test_input_min_delay_is_measured_from_a_register_clock():
     """Hold constraints on the inputs: `input_min_delay_ns` after the clock reaches a register
     (-reference_pin), not after the port's edge, so it holds whatever the tree's insertion

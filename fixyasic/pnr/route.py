@@ -23,9 +23,11 @@ from .floorplan import Floorplan
 STAGE2_MASKS = (30, 200)   # tracks of slack around a net for masked stage2 rounds (qrouter: <= 200)
 
 
-def _masked_rounds(mask: int) -> str:
-    """Tcl: stage2 rounds with this mask while they make progress (at most 4)."""
-    return (f"set i 0; while {{$r > 0 && $i < 4}} {{set r2 [stage2 mask {mask} effort 30]; incr i; "
+def _masked_rounds(mask: int, budget_s: float | None = None) -> str:
+    """Tcl: stage2 rounds with this mask while they make progress (at most 4) and, with a
+    budget, while the run is younger than budget_s (checked before each round)."""
+    left = "" if budget_s is None else f" && [clock milliseconds] - $t0 < {int(budget_s * 1000)}"
+    return (f"set i 0; while {{$r > 0 && $i < 4{left}}} {{set r2 [stage2 mask {mask} effort 30]; incr i; "
             f"puts \"FX_STAGE stage2mask{mask} $r2 [expr {{[clock milliseconds] - $t0}}]\"; "
             "if {$r2 >= $r} {set r $r2; break}; set r $r2}")
 
@@ -71,13 +73,16 @@ def obstructions(fp: Floorplan) -> list[str]:
 def write_script(path: Path, placed_def: Path, out_def: Path, fp: Floorplan, effort: int = 0,
                  obs: list[str] | None = None, ignore: list[str] | None = None,
                  quick: bool = False, only: list[str] | None = None,
-                 masks: tuple[int, ...] = STAGE2_MASKS) -> Path:
+                 masks: tuple[int, ...] = STAGE2_MASKS, budget_s: float | None = None) -> Path:
     """qrouter Tcl script. Windowed runs pass `obs` (replacing the power-grid obstructions),
     `ignore` (nets qrouter reads, so their pins are nodes rather than obstructions, but does not
     route), quick=True (runs whose failures are routed again later: masked stage2 only while it
     makes progress, no unmasked rounds, no stage3) or `only` (the repair run: a DEF whose other
     nets are already routed; stage1 routes just these, stage2 rips up and re-routes whatever
-    blocks them). `masks`: the corridors of the masked stage2 rounds, in order."""
+    blocks them). `masks`: the corridors of the masked stage2 rounds, in order. `budget_s`
+    (quick runs): no stage2 round starts after that many seconds; the failures left go on."""
+    if budget_s is not None and not quick:
+        raise ValueError("budget_s is for quick runs, whose failures are routed again later")
     cfg = load_config()
 
     def tcl_list(names: list[str]) -> list[str]:
@@ -111,7 +116,7 @@ def write_script(path: Path, placed_def: Path, out_def: Path, fp: Floorplan, eff
              # what that leaves, and unmasked rounds only in runs whose failures go nowhere
              # else: a quick run's unmasked round took 102 s for nothing on a strip of the
              # 82k-cell die (its 2 failures, like all, go on to the repairs).
-             *(_masked_rounds(m) for m in masks),
+             *(_masked_rounds(m, budget_s) for m in masks),
              *([] if quick else
                ["set i 0",
                 "while {$r > 0 && $i < 4} {set r [stage2 mask none effort 30]; incr i; "

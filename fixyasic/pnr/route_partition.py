@@ -66,6 +66,9 @@ REGION_GROWTH = (1, 2)        # region repair passes: level-0 tiles added around
 # fit a horizontal quarter strip and 99 % one of 40 %; every whole-die net costs ~0.5 s there.
 STRIP_FRACTIONS = (0.25, 0.4)
 STRIP_MIN_TILES = 6           # below this the die is small enough that strips only add runs
+# quick runs start no stage2 round after this: an 82k extractor tile window spent > 45 min in
+# rounds of 7-15 min each (447 -> 104 failed), and the qrouter timeout fails the whole route
+QUICK_BUDGET_S = 600.0
 
 
 def _grow(r: Rect, d: int) -> Rect:
@@ -587,7 +590,7 @@ class PartitionedRouter:
             (d / f).unlink(missing_ok=True)
         obs, ignore = self._window_def(w, d / "window.def", wired)
         script = write_script(d / "route.tcl", (d / "window.def").resolve(), (d / "routed.def").resolve(),
-                              self.fp, obs=obs, ignore=ignore, quick=True, only=only,
+                              self.fp, obs=obs, ignore=ignore, quick=True, only=only, budget_s=QUICK_BUDGET_S,
                               masks=STAGE2_MASKS if wired is not None or w.name.startswith("L")
                               else STAGE2_MASKS[:1])
         return d, script, d / "routed.def"
