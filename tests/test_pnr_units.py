@@ -74,6 +74,23 @@ def test_floorplan_and_coloquinte_placement_legal(mac_netlist):
     assert any("overlap" in p for p in check_legal(mac_netlist, fp, bad))
 
 
+def test_every_row_point_is_within_half_a_tap_pitch_of_a_tap(mac_netlist):
+    """Latch-up (magic LU.2/LU.3: diffusion < 15 um from a tap): with taps every 28 um, no
+    point of a row, row ends included, is farther than half the pitch from one of its taps."""
+    cfg = config.load_config()
+    pitch = cfg["tap_pitch_um"] * 1000
+    for util in (0.5, 0.25):
+        fp = floorplan.make_floorplan(mac_netlist, util)
+        tw = round(lef.read_macros(config.pdk_files().lef)[cfg["tap_cell"]].width * 1000)
+        for _, y0, _ in fp.rows:
+            xs = sorted(t.x for t in fp.taps if t.y == y0)
+            assert xs, f"row at y={y0} has no tap"
+            edges = [xs[0] - fp.core[0]] + [b - (a + tw) for a, b in zip(xs, xs[1:])]
+            ends = [xs[0] - fp.core[0], fp.core[2] - (xs[-1] + tw)]
+            assert max(ends) <= pitch / 2 and max(edges) <= pitch, (y0, xs, fp.core)
+            assert all(b - a >= tw for a, b in zip(xs, xs[1:]))  # no overlapping taps
+
+
 def test_spread_placement_legal_and_covers_more_of_the_core(mac_netlist):
     """spread_density widens the cells for global placement only: the legal result at the true
     widths uses more of a roomy core (the occupied rows' span grows) than the packed default."""

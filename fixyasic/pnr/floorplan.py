@@ -141,6 +141,13 @@ def make_floorplan(nl: Netlist, utilization: float | None = None, aspect: float 
             fp.taps.append(FixedCell(f"fx_tap_{r}_{k}", cfg["tap_cell"], x, y0, orient))
             x += tap_pitch // sw * sw
             k += 1
+        # a row end more than half a pitch past the last tap breaks the latch-up distance
+        # (magic LU.3: diffusion < 15 um from a tap): every other row's last tap stood ~20 um
+        # from the core edge
+        end = core[0] + (core[2] - core[0] - tw) // sw * sw
+        last = x - tap_pitch // sw * sw
+        if end - (last + tw) > tap_pitch // 2 - tw:
+            fp.taps.append(FixedCell(f"fx_tap_{r}_{k}", cfg["tap_cell"], end, y0, orient))
     if power_straps:
         pitch = round(cfg["power_strap_pitch_um"] * dbu)
         fp.strap_w = round(cfg["power_strap_width_um"] * dbu)
