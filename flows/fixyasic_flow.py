@@ -1,5 +1,6 @@
 """sky130hd flow without OpenROAD: elaborate -> synthesis (SC/yosys) -> floorplan -> place
-(coloquinte or graywolf) -> cts (clock/fanout buffer trees) -> holdfix (hold buffers, OpenSTA)
+(coloquinte or graywolf) -> cts (clock/fanout buffer trees) -> resize (gate sizing, OpenSTA)
+-> holdfix (hold buffers, OpenSTA)
 -> route (qrouter) -> parasitics (DEF->SPEF) -> timing (OpenSTA) ->
 power (gate-level activity + OpenSTA) -> gds (klayout) [-> drc (magic), with drc=True].
 `stock_openroad_flow()` returns SC's own ASIC flow for machines that have OpenROAD."""

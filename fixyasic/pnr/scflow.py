@@ -63,6 +63,8 @@ def run_sc_flow(sources: list[Path], top: str, out_dir: Path, opt: PnrOptions | 
                     t.set("var", "stimulus", str(stim_file))
                 if step == "place" and opt.spread_density:
                     t.set("var", "spread_density", opt.spread_density)
+                if step == "resize":
+                    t.set("var", "resize", opt.resize)
                 if step == "holdfix":
                     t.set("var", "hold_fix", opt.hold_fix)
                     t.set("var", "hold_margin_ns", opt.hold_margin_ns)

@@ -62,6 +62,9 @@ class PnrOptions:
     # hold repair before routing (fixyasic.pnr.holdfix): delay buffers until every register pin
     # has this much hold slack on estimated parasitics
     hold_fix: bool = True
+    # gate sizing before the hold repair (fixyasic.pnr.resize): drivers over the slew target or
+    # their liberty max_capacitance on estimated parasitics become stronger variants of their cell
+    resize: bool = True
     # hold checks: inputs change no earlier than this after the clock reaches a register (0 =
     # at the clock port's edge). An input launched by a register on the same clock tree arrives
     # after the tree's insertion delay plus clock-to-Q; with 0 every input-fed register looks like
@@ -155,6 +158,39 @@ def step_cts(top: str, run_dir: Path, opt: PnrOptions) -> dict:
     return {"cts_buffers": rep.buffers, "cts_clock_levels": rep.levels.get(clk, 0),
             "buffered_nets": len(rep.nets), "max_fanout": rep.max_fanout_after,
             "cells_after_cts": len(nl.instances), "fillers": fills}
+
+
+def step_resize(top: str, run_dir: Path, opt: PnrOptions) -> dict:
+    """Gate sizing after the clock tree (fixyasic.pnr.resize); rewrites the netlist and the
+    placed/router DEFs like step_cts. Slews and slacks are pre-route estimates."""
+    if not opt.resize:
+        return {"resize": False}
+    from .resize import repair_design
+    p = _paths(run_dir, top)
+    nl = _netlist(run_dir, top)
+    fp = fpmod.Floorplan.load(p["fp"])
+    placement = {k: tuple(v) for k, v in
+                 json.loads((Path(run_dir) / f"{top}.placement.json").read_text()).items()}
+    r = repair_design(nl, fp, placement, Path(run_dir) / "sta_resize", opt.clock_ns,
+                      opt.clock_port, opt.corner, pad_sites=opt.pad_sites,
+                      input_min_delay_ns=opt.input_min_delay_ns)
+    out = {"resize": True, "resize_cells": r.resized, "resize_not_placed": r.not_placed,
+           "resize_no_variant": r.no_variant, "resize_clock_skipped": r.clock_skipped,
+           "resize_rounds": r.rounds, "resize_area_added_um2": r.area_added_um2,
+           "resize_est_setupwns_before": r.setup_wns_before_ns,
+           "resize_est_setupwns_after": r.setup_wns_after_ns,
+           "resize_est_setuptns_before": r.setup_tns_before_ns,
+           "resize_est_setuptns_after": r.setup_tns_after_ns,
+           "resize_slew_violators_before": r.slew_violators_before,
+           "resize_slew_violators_after": r.slew_violators_after,
+           "resize_cap_violators_before": r.cap_violators_before,
+           "resize_cap_violators_after": r.cap_violators_after,
+           "resize_est_worst_slew_before": r.worst_slew_before_ns,
+           "resize_est_worst_slew_after": r.worst_slew_after_ns}
+    if r.resized:
+        nl.write_verilog(p["vg"])
+        out["fillers"] = _write_placed(top, run_dir, nl, fp, placement, "resized")
+    return out
 
 
 def step_holdfix(top: str, run_dir: Path, opt: PnrOptions) -> dict:
@@ -356,8 +392,8 @@ class PnrResult:
 
 def run_pnr(netlist_v: Path, top: str, run_dir: Path, opt: PnrOptions | None = None,
             stimulus=None, progress: bool = True) -> PnrResult:
-    """floorplan -> place -> cts -> holdfix -> route -> parasitics -> timing -> power -> GDS/PNG
-    (-> DRC with opt.drc) on a gate netlist. Writes metrics.json and status.json in run_dir; a
+    """floorplan -> place -> cts -> resize -> holdfix -> route -> parasitics -> timing -> power ->
+    GDS/PNG (-> DRC with opt.drc) on a gate netlist. Writes metrics.json and status.json in run_dir; a
     failing check makes the status invalid (the numbers are still recorded, never used for
     TOPS/W)."""
     from tqdm import tqdm
@@ -369,6 +405,7 @@ def run_pnr(netlist_v: Path, top: str, run_dir: Path, opt: PnrOptions | None = N
     steps = [("floorplan", lambda: step_floorplan(netlist_v, top, run_dir, opt)),
              ("place", lambda: step_place(top, run_dir, opt)),
              ("cts", lambda: step_cts(top, run_dir, opt)),
+             ("resize", lambda: step_resize(top, run_dir, opt)),
              ("holdfix", lambda: step_holdfix(top, run_dir, opt)),
              ("route", lambda: step_route(top, run_dir, opt)),
              ("parasitics", lambda: step_parasitics(top, run_dir, opt)),

@@ -170,6 +170,30 @@ class CtsTask(_PnrTask):
         return 0
 
 
+class ResizeTask(_PnrTask):
+    """Gate sizing: drivers over their slew/capacitance limits become stronger variants of
+    their cell (fixyasic.pnr.resize), OpenSTA on estimated parasitics."""
+    STEP = "resize"
+    CONSUMES = ("vg", "fp.json", "placed.def", "router.def", "placement.json")
+    NEEDS = ("sta",)
+    PRODUCES = ("vg", "fp.json", "placed.def", "router.def", "placement.json")
+
+    def __init__(self):
+        super().__init__()
+        self.add_parameter("resize", "bool", "upsize drivers over their slew/capacitance limits",
+                           defvalue=True)
+
+    def _opts(self) -> steps.PnrOptions:
+        opt = super()._opts()
+        opt.resize = bool(self.get("var", "resize"))
+        return opt
+
+    def run(self):
+        work = self._stage_inputs()
+        self._publish(work, steps.step_resize(self.design_topmodule, work, self._opts()))
+        return 0
+
+
 class HoldFixTask(_PnrTask):
     """Hold repair: delay buffers in front of register pins with negative hold slack
     (fixyasic.pnr.holdfix), OpenSTA on estimated parasitics."""
@@ -295,7 +319,7 @@ class DrcTask(_PnrTask):
 
 
 PNR_TASKS = [("floorplan", FloorplanTask), ("place", PlaceTask), ("cts", CtsTask),
-             ("holdfix", HoldFixTask), ("route", RouteTask), ("parasitics", ParasiticsTask), ("timing", TimingTask), ("power", PowerTask),
+             ("resize", ResizeTask), ("holdfix", HoldFixTask), ("route", RouteTask), ("parasitics", ParasiticsTask), ("timing", TimingTask), ("power", PowerTask),
              ("gds", GdsTask)]
 
 

@@ -1,0 +1,376 @@
+"""Electrical repair by gate sizing on the placed design (like OpenROAD's `repair_design`), after
+the clock tree and before the hold repair.
+
+Synthesis sizes cells with no idea of the wires: on a placed full-size design a `clkinv_1` ends
+up driving 0.42 pF and an `a211oi_1` (max_capacitance 0.048 pF) 0.26 pF with a 9 ns slew, and
+those drivers are most of its setup violations. Nothing else here sizes gates (no OpenROAD), so:
+
+Each round writes the netlist and a SPEF estimated from the placement (the hold repair's
+`spef.estimate_rc`), runs OpenSTA with the flow's constraints (`sta.timing_tcl`) and reads, for
+every cell output pin, its worst slew and the capacitance it drives. A driver violates when its
+slew is above SLEW_TARGET_NS or its output pin's liberty max_transition, or its load is above
+the pin's liberty max_capacitance (this 2019 OpenSTA has no max-capacitance check of its own).
+Each violator becomes the smallest stronger variant of its cell (same family `name_<drive>`,
+same pins and functions, in the LEF and liberty, not dont-use) whose max_capacitance covers the
+load with SIZE_MARGIN; a slew violator whose load already fits goes one size up (its input slew
+is the problem, which the upstream driver's own repair fixes). The wider cell grows into the
+free sites beside it, pushing its row neighbours a few sites aside where needed, never across a
+tap and never closing the placer's padding gap; a cell with no room is left (counted). Rounds
+repeat until nothing violates or nothing changes. Clock-tree cells (step_cts's `fx_cts_*`, and
+any driver of a net with a register clock pin) are not touched: the tree is balanced by depth
+with equal buffers."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from .config import load_config, pdk_files
+from .defio import Placement
+from .floorplan import Floorplan
+from .lef import Macro, macros_cached
+from .netlist import Netlist
+from .spef import estimate_rc, write_star_spef
+from .sta import fixed_liberty, run_tcl, timing_tcl
+
+# Slew target at a driver pin, ns (tt corner). sky130hd's own default_max_transition is 1.5 ns
+# and most output pins carry max_transition 1.5 (a few 1.49); beyond that the liberty tables
+# extrapolate and the delays mean little. Lower it for more margin (more and bigger cells).
+SLEW_TARGET_NS = 1.5
+# A new size must drive SIZE_MARGIN x the estimated load within its max_capacitance: the estimate
+# misses routing detours (hold repair: estimated vs routed hold WNS within ~0.03 ns, wire C within
+# a few %), and a cell sized to the edge of its table is back over the limit after routing.
+SIZE_MARGIN = 1.25
+MAX_ROUNDS = 5
+CLOCK_TREE_PREFIX = "fx_cts"          # step_cts's clock buffers
+_CLOCK_PINS = ("CLK", "CLK_N", "GATE", "GATE_N")
+
+_FAMILY = re.compile(r"^(.*)_(\d+)$")
+
+
+@dataclass(frozen=True)
+class LibPin:
+    max_cap_pf: float
+    max_transition_ns: float
+    function: str
+
+
+@dataclass
+class ResizeReport:
+    setup_wns_before_ns: float
+    setup_wns_after_ns: float
+    setup_tns_before_ns: float = 0.0
+    setup_tns_after_ns: float = 0.0
+    slew_violators_before: int = 0   # driver pins over their slew limit
+    slew_violators_after: int = 0
+    cap_violators_before: int = 0    # driver pins over their liberty max_capacitance
+    cap_violators_after: int = 0
+    worst_slew_before_ns: float = 0.0
+    worst_slew_after_ns: float = 0.0
+    resized: int = 0                 # instances that changed size (once or more)
+    not_placed: int = 0              # violators whose bigger cell found no room near them
+    no_variant: int = 0              # violators already at their largest usable size (last round)
+    clock_skipped: int = 0           # violators on the clock tree, left alone (last round)
+    area_added_um2: float = 0.0
+    rounds: int = 0
+    changes: dict[str, tuple[str, str]] = field(default_factory=dict)  # inst -> (from, to)
+
+
+@lru_cache(maxsize=4)
+def liberty_outputs(corner: str = "tt") -> dict[str, dict[str, LibPin]]:
+    """cell -> {output pin: LibPin} from the corner's liberty (units: pF, ns)."""
+    cells: dict[str, dict[str, LibPin]] = {}
+    cell = pin = None
+    depth = cell_depth = pin_depth = 0
+    attrs: dict[str, str] = {}
+    for line in Path(fixed_liberty(corner)).read_text().splitlines():
+        s = line.strip()
+        m = re.match(r'(cell|pin)\s*\(\s*"?([^")]+)"?\s*\)\s*\{', s)
+        if m and m.group(1) == "cell" and cell is None:
+            cell, cell_depth = m.group(2), depth
+            cells[cell] = {}
+        elif m and m.group(1) == "pin" and cell is not None and pin is None:
+            pin, pin_depth, attrs = m.group(2), depth, {}
+        elif pin is not None and depth == pin_depth + 1:
+            a = re.match(r'(direction|function|max_capacitance|max_transition)\s*:\s*"?([^";]*)"?', s)
+            if a:
+                attrs[a.group(1)] = a.group(2).strip()
+        depth += s.count("{") - s.count("}")
+        if pin is not None and depth <= pin_depth:
+            if attrs.get("direction") == "output":
+                cells[cell][pin] = LibPin(float(attrs.get("max_capacitance", "inf")),
+                                          float(attrs.get("max_transition", "inf")),
+                                          attrs.get("function", ""))
+            pin = None
+        if cell is not None and depth <= cell_depth:
+            cell = None
+    return cells
+
+
+def bigger_variants(cell: str, macros: dict[str, Macro], lib: dict[str, dict[str, LibPin]]) -> list[str]:
+    """Stronger cells that can replace `cell` pin for pin, weakest first: same family
+    (`<family>_<drive>`), same LEF pins, same output functions, in both views, not dont-use."""
+    m = _FAMILY.match(cell)
+    if m is None or cell not in macros or cell not in lib:
+        return []
+    family, drive = m.group(1), int(m.group(2))
+    cfg = load_config()
+    pins = set(macros[cell].pins)
+    funcs = {p: lp.function for p, lp in lib[cell].items()}
+    out = []
+    for name in macros:
+        v = _FAMILY.match(name)
+        if v is None or v.group(1) != family or int(v.group(2)) <= drive:
+            continue
+        if name not in lib or cfg.is_dont_use(name) or set(macros[name].pins) != pins:
+            continue
+        if {p: lp.function for p, lp in lib[name].items()} != funcs:
+            continue
+        out.append((int(v.group(2)), name))
+    return [n for _, n in sorted(out)]
+
+
+@dataclass
+class Drive:
+    """One OpenSTA run: every cell output pin's worst slew (ns) and load (pF), and setup."""
+    pins: dict[str, tuple[float, float]]
+    setup_wns: float
+    setup_tns: float
+
+
+def _is_output(macros: dict[str, Macro], cell: str, pin: str) -> bool:
+    return pin in macros[cell].pins and macros[cell].pins[pin].direction == "OUTPUT"
+
+
+def output_pins(nl: Netlist, macros: dict[str, Macro]) -> list[str]:
+    """Every connected cell output pin as inst/PIN."""
+    return [f"{i.name}/{p}" for i in nl.instances for p in i.conns if _is_output(macros, i.cell, p)]
+
+
+def measure(nl: Netlist, fp: Floorplan, placement: Placement, workdir: Path, clock_ns: float,
+            clock_port: str | None = None, corner: str = "tt",
+            input_min_delay_ns: float = 0.0) -> Drive:
+    """Slew and load of every driver pin and setup WNS/TNS, OpenSTA on estimated parasitics."""
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    macros = macros_cached(str(pdk_files().lef))
+    v = nl.write_verilog(workdir / f"{nl.top}.v")
+    spef = write_star_spef(nl, estimate_rc(nl, fp, placement), workdir / f"{nl.top}.est.spef").path
+    pins = output_pins(nl, macros)
+    (workdir / "drivers.txt").write_text("\n".join(pins) + "\n")
+    T = timing_tcl(v, nl, clock_ns, spef, clock_port, corner, input_min_delay_ns=input_min_delay_ns)
+    # worst_slack first: it brings every arrival and slew up to date for the loop below
+    T += ['puts "FX_WNS [sta::worst_slack_cmd max]"', "report_tns -digits 4",
+          "set fi [open drivers.txt r]", "set fo [open drive.txt w]",
+          "set corner [sta::cmd_corner]",
+          "foreach name [split [read $fi] \\n] {",
+          "  if {$name eq {}} continue",
+          "  set p [sta::find_pin $name]",
+          "  set s 0.0",
+          "  foreach v [$p vertices] { foreach rf {rise fall} {",
+          "    foreach x [$v slews $rf] { if {$x > $s} { set s $x } } } }",
+          "  set c 0.0",
+          "  set n [$p net]",
+          "  if {$n ne {NULL}} { foreach rf {rise fall} {",
+          "    set x [$n capacitance $rf $corner max]; if {$x > $c} { set c $x } } }",
+          '  puts $fo "$name $s $c"',
+          "}", "close $fi", "close $fo"]
+    out = run_tcl(T, workdir)
+    wns = float(re.search(r"FX_WNS\s+(\S+)", out).group(1)) * 1e9
+    tns = re.search(r"^tns\s+([-\d.eE+]+)", out, re.M)
+    drive = {}
+    for line in (workdir / "drive.txt").read_text().splitlines():
+        name, s, c = line.split()
+        drive[name] = (float(s) * 1e9, float(c) * 1e12)
+    return Drive(drive, wns, float(tns.group(1)) if tns else 0.0)
+
+
+@dataclass
+class Violation:
+    slew_ns: float
+    load_pf: float
+    slew_over: bool
+    cap_over: bool
+
+
+def violations(drive: Drive, nl: Netlist, corner: str = "tt") -> dict[str, Violation]:
+    """Driver pins over SLEW_TARGET_NS / their liberty max_transition or max_capacitance."""
+    lib = liberty_outputs(corner)
+    cells = {i.name: i.cell for i in nl.instances}
+    out = {}
+    for name, (slew, cap) in drive.pins.items():
+        inst, pin = name.rsplit("/", 1)
+        lp = lib.get(cells[inst], {}).get(pin)
+        if lp is None:
+            continue
+        s_over = slew > min(SLEW_TARGET_NS, lp.max_transition_ns)
+        c_over = cap > lp.max_cap_pf
+        if s_over or c_over:
+            out[name] = Violation(slew, cap, s_over, c_over)
+    return out
+
+
+def clock_drivers(nl: Netlist) -> set[str]:
+    """Instances that drive a register clock pin (step_cts's tree, clock gates): not resized."""
+    clock_nets = {net for i in nl.instances for p, net in i.conns.items() if p in _CLOCK_PINS}
+    out = {i.name for i in nl.instances if i.name.startswith(CLOCK_TREE_PREFIX)}
+    macros = macros_cached(str(pdk_files().lef))
+    for i in nl.instances:
+        for p, net in i.conns.items():
+            if net in clock_nets and _is_output(macros, i.cell, p):
+                out.add(i.name)
+    return out
+
+
+def choose_size(pin: str, v: Violation, variants: list[str],
+                lib: dict[str, dict[str, LibPin]]) -> str | None:
+    """The weakest variant whose max_capacitance covers SIZE_MARGIN x the load (the largest if
+    none does); for a slew-only violation at least the next size up. None: no variant."""
+    if not variants:
+        return None
+    need = v.load_pf * SIZE_MARGIN
+    for name in variants:
+        if lib[name][pin].max_cap_pf >= need:
+            return name
+    return variants[-1]
+
+
+class RowSlots:
+    """The cells and taps of every row sorted by x, for widening a cell in place: it takes the
+    free sites beside it and pushes neighbours aside up to the next tap or core edge. Gaps are
+    never closed below `pad_sites` (the placer's padding; qrouter's pin access) unless they
+    already were narrower, so no pushed cell gets closer to another than the placer put it."""
+
+    def __init__(self, fp: Floorplan, nl: Netlist, placement: Placement, pad_sites: int = 1):
+        macros = macros_cached(str(pdk_files().lef))
+        self.fp = fp
+        self.placement = placement
+        self.pad = pad_sites * fp.site_w
+        self.rows: dict[int, list[list]] = {y: [] for _, y, _ in fp.rows}   # [x, w, name|None]
+        self.row_of: dict[str, int] = {}
+        for t in fp.taps:
+            self.rows[t.y].append([t.x, round(macros[t.cell].width * fp.dbu), None])
+        for inst in nl.instances:
+            x, y, _ = placement[inst.name]
+            self.rows[y].append([x, round(macros[inst.cell].width * fp.dbu), inst.name])
+            self.row_of[inst.name] = y
+        for r in self.rows.values():
+            r.sort(key=lambda e: e[0])
+
+    def _gaps(self, row: list[list], i: int, step: int) -> list[int]:
+        """The gaps on one side of row[i], nearest first: between movable cells, then the one
+        before the next tap or the core edge (which do not move)."""
+        out = []
+        j = i
+        while True:
+            k = j + step
+            if 0 <= k < len(row):
+                gap = row[k][0] - row[j][0] - row[j][1] if step > 0 else row[j][0] - row[k][0] - row[k][1]
+            else:
+                gap = self.fp.core[2] - row[j][0] - row[j][1] if step > 0 else row[j][0] - self.fp.core[0]
+            out.append(gap)
+            if not (0 <= k < len(row)) or row[k][2] is None:
+                return out
+            j = k
+
+    def widen(self, name: str, new_width: int) -> bool:
+        """Widen the placed cell `name` to new_width dbu near its spot, moving it and its row
+        neighbours by at most the added width; False (nothing changed) if the row has no room."""
+        y = self.row_of[name]
+        row = self.rows[y]
+        i = next(k for k, e in enumerate(row) if e[2] == name)
+        extra = new_width - row[i][1]
+        if extra <= 0:
+            row[i][1] = new_width
+            return True
+        gaps_r, gaps_l = self._gaps(row, i, +1), self._gaps(row, i, -1)
+        free_r = [g - min(self.pad, g) for g in gaps_r]
+        free_l = [g - min(self.pad, g) for g in gaps_l]
+        if extra > sum(free_r) + sum(free_l):
+            return False
+        # own gaps first (no neighbour moves), right before left (the cell keeps its x)
+        a = min(extra, free_r[0])
+        b = min(extra - a, free_l[0])
+        c = min(extra - a - b, sum(free_r[1:]))
+        row[i][0] -= extra - a - c
+        row[i][1] = new_width
+        for step, gaps in ((+1, gaps_r), (-1, gaps_l)):
+            j = i
+            for g in gaps[:-1]:            # shove each neighbour just enough to keep min(pad, gap)
+                k = j + step
+                if step > 0:
+                    need = row[j][0] + row[j][1] + min(self.pad, g)
+                    if row[k][0] >= need:
+                        break
+                else:
+                    need = row[j][0] - min(self.pad, g) - row[k][1]
+                    if row[k][0] <= need:
+                        break
+                row[k][0] = need
+                j = k
+        for e in row:
+            if e[2] is not None:
+                self.placement[e[2]] = (e[0], y, self.placement[e[2]][2])
+        return True
+
+
+def repair_design(nl: Netlist, fp: Floorplan, placement: Placement, workdir: Path, clock_ns: float,
+                  clock_port: str | None = None, corner: str = "tt", pad_sites: int = 1,
+                  max_rounds: int = MAX_ROUNDS, input_min_delay_ns: float = 0.0) -> ResizeReport:
+    """Upsize slew/capacitance violators in place (nl.instances' cells and placement change)
+    until none is left that can be fixed, or max_rounds rounds changed cells."""
+    macros = macros_cached(str(pdk_files().lef))
+    lib = liberty_outputs(corner)
+    by_name = {i.name: i for i in nl.instances}
+    clock = clock_drivers(nl)
+    slots = RowSlots(fp, nl, placement, pad_sites)
+    workdir = Path(workdir)
+
+    def run(k: int) -> tuple[Drive, dict[str, Violation]]:
+        d = measure(nl, fp, placement, workdir / f"round_{k}", clock_ns, clock_port, corner,
+                    input_min_delay_ns)
+        return d, violations(d, nl, corner)
+
+    d, viol = run(0)
+    rep = ResizeReport(d.setup_wns, d.setup_wns, d.setup_tns, d.setup_tns)
+    rep.slew_violators_before = sum(v.slew_over for v in viol.values())
+    rep.cap_violators_before = sum(v.cap_over for v in viol.values())
+    rep.worst_slew_before_ns = max((s for s, _ in d.pins.values()), default=0.0)
+    blocked: set[str] = set()      # no room for a bigger cell: not tried again
+    for rnd in range(1, max_rounds + 1):
+        changed = 0
+        rep.no_variant = rep.clock_skipped = 0
+        # worst first: they get the free sites when neighbours compete for them
+        for name, v in sorted(viol.items(), key=lambda kv: -kv[1].slew_ns):
+            iname, pin = name.rsplit("/", 1)
+            if iname in clock:
+                rep.clock_skipped += 1
+                continue
+            if iname in blocked:
+                continue
+            inst = by_name[iname]
+            new = choose_size(pin, v, bigger_variants(inst.cell, macros, lib), lib)
+            if new is None:
+                rep.no_variant += 1
+                continue
+            if not slots.widen(iname, round(macros[new].width * fp.dbu)):
+                blocked.add(iname)
+                continue
+            rep.area_added_um2 += (macros[new].width - macros[inst.cell].width) * macros[new].height
+            first = rep.changes.get(iname, (inst.cell, ""))[0]
+            rep.changes[iname] = (first, new)
+            inst.cell = new
+            changed += 1
+        if not changed:
+            break
+        rep.rounds = rnd
+        d, viol = run(rnd)
+    rep.not_placed = len(blocked)
+    rep.resized = len(rep.changes)
+    rep.setup_wns_after_ns, rep.setup_tns_after_ns = d.setup_wns, d.setup_tns
+    rep.slew_violators_after = sum(v.slew_over for v in viol.values())
+    rep.cap_violators_after = sum(v.cap_over for v in viol.values())
+    rep.worst_slew_after_ns = max((s for s, _ in d.pins.values()), default=0.0)
+    return rep

@@ -1,0 +1,141 @@
+"""Gate sizing (fixyasic.pnr.resize) with the real OpenSTA on a placed design: weak drivers on
+heavy loads become stronger variants of their cells, the placement stays legal (no overlaps,
+every cell on a row and the site grid), and the row-level widening keeps the placer's padding,
+refusing where a row has no room."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from fixyasic.pnr import steps
+from fixyasic.pnr.config import load_config, pdk_files
+from fixyasic.pnr.floorplan import FixedCell, Floorplan
+from fixyasic.pnr.lef import macros_cached
+from fixyasic.pnr.netlist import Instance, Netlist
+from fixyasic.pnr.place_coloquinte import check_legal
+from fixyasic.pnr import resize
+from fixyasic.toolcheck import require
+
+HD = "sky130_fd_sc_hd__"
+LOADS = 16   # inv_8 inputs (~0.02 pF each): far beyond a _1 cell's max_capacitance, under fanout 24
+
+
+def weak_drivers(path: Path) -> Path:
+    """A flop feeding a nand2_1 and an a211oi_1, each driving LOADS inv_8 that drive output
+    ports around the die: nand2 goes up to _8, a211oi stops at _2 (_4 is dont-use)."""
+    v = ["module weak (clk, a, b, c, d, o, p);", "  input clk, a, b, c, d;",
+         f"  output [{LOADS - 1}:0] o, p;", "  wire q, y, z;",
+         f"  {HD}dfxtp_4 r0 (.CLK(clk), .D(a), .Q(q));",
+         f"  {HD}nand2_1 g0 (.A(q), .B(b), .Y(y));",
+         f"  {HD}a211oi_1 g1 (.A1(q), .A2(b), .B1(c), .C1(d), .Y(z));"]
+    for i in range(LOADS):
+        v.append(f"  {HD}inv_8 l{i} (.A(y), .Y(o[{i}]));")
+        v.append(f"  {HD}inv_8 m{i} (.A(z), .Y(p[{i}]));")
+    path.write_text("\n".join([*v, "endmodule"]) + "\n")
+    return path
+
+
+def _load(d: Path, top: str):
+    fp = Floorplan.load(d / f"{top}.fp.json")
+    pl = {k: tuple(v) for k, v in json.loads((d / f"{top}.placement.json").read_text()).items()}
+    return steps._netlist(d, top), fp, pl
+
+
+@pytest.fixture(scope="module")
+def weak(tmp_path_factory):
+    require("sta")
+    d = tmp_path_factory.mktemp("weak")
+    opt = steps.PnrOptions(clock_ns=10.0, utilization=0.05)
+    steps.step_floorplan(weak_drivers(d / "weak.v"), "weak", d, opt)
+    steps.step_place("weak", d, opt)
+    steps.step_cts("weak", d, opt)
+    before = _load(d, "weak")
+    return d, before, steps.step_resize("weak", d, opt)
+
+
+def test_weak_drivers_upsized(weak):
+    d, (nl0, _, _), m = weak
+    nl, fp, pl = _load(d, "weak")
+    cells = {i.name: i.cell for i in nl.instances}
+    assert m["resize_cap_violators_before"] == 2 and m["resize_slew_violators_before"] == 2
+    assert cells["g0"] in (f"{HD}nand2_4", f"{HD}nand2_8")
+    assert cells["g1"] == f"{HD}a211oi_2"            # its largest usable size
+    assert m["resize_cells"] == 2 and m["resize_not_placed"] == 0
+    assert m["resize_cap_violators_after"] == 1 and m["resize_no_variant"] == 1
+    assert m["resize_est_worst_slew_after"] < m["resize_est_worst_slew_before"]
+    assert m["resize_est_setupwns_after"] > m["resize_est_setupwns_before"]
+    assert not any(load_config().is_dont_use(c) for c in cells.values())
+    # only cells changed: every instance keeps its name and connections
+    assert {i.name: i.conns for i in nl.instances} == {i.name: i.conns for i in nl0.instances}
+    # the DEFs carry the new cells
+    assert f"- g0 {cells['g0']} " in (d / "weak.placed.def").read_text()
+    assert f"- g1 {HD}a211oi_2 " in (d / "weak.router.def").read_text()
+
+
+def test_resized_placement_legal(weak):
+    d, _, _ = weak
+    nl, fp, pl = _load(d, "weak")
+    assert check_legal(nl, fp, pl) == []     # on rows, on the site grid, inside, no overlaps
+
+
+def test_resize_switch_off(tmp_path):
+    opt = steps.PnrOptions(clock_ns=10.0, utilization=0.05, resize=False)
+    steps.step_floorplan(weak_drivers(tmp_path / "weak.v"), "weak", tmp_path, opt)
+    steps.step_place("weak", tmp_path, opt)
+    vg = (tmp_path / "weak.vg").read_text()
+    assert steps.step_resize("weak", tmp_path, opt) == {"resize": False}
+    assert (tmp_path / "weak.vg").read_text() == vg
+
+
+def test_bigger_variants_same_family_not_dont_use():
+    macros = macros_cached(str(pdk_files().lef))
+    lib = resize.liberty_outputs()
+    assert resize.bigger_variants(f"{HD}a211oi_1", macros, lib) == [f"{HD}a211oi_2"]
+    assert resize.bigger_variants(f"{HD}clkinv_1", macros, lib)[:2] == [f"{HD}clkinv_2", f"{HD}clkinv_4"]
+    assert resize.bigger_variants(f"{HD}o21ai_0", macros, lib)[0] == f"{HD}o21ai_1"
+    assert resize.bigger_variants(f"{HD}conb_1", macros, lib) == []
+    assert lib[f"{HD}a211oi_1"]["Y"].max_cap_pf == pytest.approx(0.047617)
+
+
+def test_clock_drivers_left_alone():
+    nl = Netlist("t", [("clk", "input", 0), ("en", "input", 0)], [
+        Instance("fx_cts_0", f"{HD}clkbuf_4", {"A": "clk", "X": "c0"}),
+        Instance("gate", f"{HD}and2_1", {"A": "c0", "B": "en", "X": "gclk"}),
+        Instance("r0", f"{HD}dfxtp_4", {"CLK": "gclk", "D": "en", "Q": "q"}),
+        Instance("r1", f"{HD}dfxtp_4", {"CLK": "c0", "D": "q", "Q": "q1"})])
+    assert resize.clock_drivers(nl) == {"fx_cts_0", "gate"}
+
+
+def _row_design(xs_sites: list[int], taps_sites: list[int]):
+    """One row of inv_1 (3 sites wide) at the given sites and tap cells, core 40 sites."""
+    fp = Floorplan("t", 1000, (0, 0, 18400, 2720), (0, 0, 18400, 2720), "unithd", 460, 2720,
+                   [(0, 0, "N")], 40,
+                   taps=[FixedCell(f"tap{k}", f"{HD}tapvpwrvgnd_1", s * 460, 0, "N")
+                         for k, s in enumerate(taps_sites)])
+    nl = Netlist("t", [], [Instance(f"u{k}", f"{HD}inv_1", {}) for k in range(len(xs_sites))])
+    pl = {f"u{k}": (s * 460, 0, "N") for k, s in enumerate(xs_sites)}
+    return fp, nl, pl
+
+
+def test_widen_pushes_neighbours_keeping_padding():
+    # u0 [0,3) gap 2, u1 [5,8) gap 1, u2 [9,12) gap 5, tap [17,18)
+    fp, nl, pl = _row_design([0, 5, 9], [17])
+    slots = resize.RowSlots(fp, nl, pl, pad_sites=1)
+    assert slots.widen("u1", 8 * 460)                  # +5 sites: 0 own right, 1 own left, 4 pushed
+    nl.instances[1].cell = f"{HD}inv_8"                 # 8 sites wide, like the widened slot
+    assert check_legal(nl, fp, pl) == []
+    sites = {k: v[0] // 460 for k, v in pl.items()}
+    assert sites["u0"] == 0 and sites["u1"] == 4        # took its own left gap (2 -> 1 = padding)
+    assert sites["u2"] == 13                             # pushed 4 sites, keeps 1 site of padding
+    assert 17 - (sites["u2"] + 3) >= 1                   # and the tap keeps its gap
+
+
+def test_widen_refuses_without_room():
+    fp, nl, pl = _row_design([2, 6, 10], [0, 14])     # 1-site pads everywhere, taps at both ends
+    before = dict(pl)
+    slots = resize.RowSlots(fp, nl, pl, pad_sites=1)
+    assert not slots.widen("u1", 5 * 460)
+    assert pl == before
