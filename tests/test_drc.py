@@ -109,6 +109,27 @@ def test_mac_drc_counts(mac_drc):
     assert report == r.per_rule
 
 
+def test_power_grid_and_taps_are_drc_clean(mac_drc, mac_run):
+    """What the floorplan itself fixes: a tap at every row end (no LU.2/LU.3 latch-up distance
+    box), and the straps' via stacks carry a met3 patch of minimum area that qrouter keeps its
+    met3 spacing from (no met3.2/met3.6 box within 1.5 um of a strap)."""
+    from fixyasic.pnr.floorplan import Floorplan
+    fp = Floorplan.load(next(Path(mac_run.run_dir).rglob(f"{TOP}.fp.json")))
+    straps = [x / fp.dbu for x in fp.straps_x]
+    assert straps
+    assert not [k for k in mac_drc.per_rule if "(LU." in k]
+    near: dict[str, int] = {}
+    rule = None
+    for line in mac_drc.report.read_text().splitlines():
+        if not line.startswith("  "):
+            rule = line
+            continue
+        x0, _, x1, _ = map(float, line.split())
+        if "(met3." in rule and min(abs((x0 + x1) / 2 - s) for s in straps) < 1.5:
+            near[rule] = near.get(rule, 0) + 1
+    assert near == {}
+
+
 def test_flow_records_drc_without_judging_it(mac_drc, mac_run):
     """The flow's drc node ran the same check on the same GDS; its counts are metrics only."""
     from fixyasic.pnr.steps import PnrOptions, judge

@@ -9,6 +9,10 @@ from .config import load_config
 from .floorplan import Floorplan
 from .netlist import Netlist
 
+# met3 patch on each strap via stack, half extents (x, y) in dbu: 0.7 x 0.4 um = 0.28 um^2 >=
+# met3's 0.24 um^2 minimum area, long along met3's horizontal tracks so it blocks no more of them
+STACK_MET3_PATCH = (350, 200)
+
 # placement: instance -> (x, y, orient) in dbu
 Placement = dict[str, tuple[int, int, str]]
 
@@ -32,6 +36,9 @@ def _pwr_specialnets(fp: Floorplan, straps: bool = True) -> list[str]:
             for y in rails[net]:
                 for lay, via in (("met1", "M1M2_PR"), ("met2", "M2M3_PR"), ("met3", "M3M4_PR")):
                     segs.append(f"{lay} 0 ( {x} {y} ) {via}")
+                # the stack's met3 is only its two via pads, below met3's minimum area (met3.6)
+                hx, hy = STACK_MET3_PATCH
+                segs.append(f"met3 {2 * hy} ( {x - hx} {y} ) ( {x + hx} * )")
         body = "\n    NEW ".join(segs)
         out.append(f"- {net} ( * {net} ) + USE {use}\n  + ROUTED {body} ;")
     out.append("END SPECIALNETS")

@@ -16,7 +16,7 @@ from pathlib import Path
 from ..errors import ToolError
 from ..toolcheck import require
 from .config import load_config, pdk_files, router_lef
-from .defio import read_routed_nets, _pwr_specialnets
+from .defio import STACK_MET3_PATCH, _pwr_specialnets, read_routed_nets
 from .floorplan import Floorplan
 
 
@@ -52,6 +52,9 @@ def qrouter_version() -> str:
     return m.group(1) if m else "unknown"
 
 
+MET3_SPACING = 300  # dbu (sky130 met3.2)
+
+
 def obstructions(fp: Floorplan) -> list[str]:
     """qrouter `obstruction` commands (microns) standing in for the met4 straps and via stacks."""
     cfg = load_config()
@@ -64,9 +67,12 @@ def obstructions(fp: Floorplan) -> list[str]:
         lines.append(f"obstruction {(x - hw) * u:.3f} {y0 * u:.3f} {(x + hw) * u:.3f} {y1 * u:.3f} "
                      f"{cfg['power_strap_layer']}")
         for y in rails:
-            for lay in ("met2", "met3"):
-                lines.append(f"obstruction {(x - 200) * u:.3f} {(y - 200) * u:.3f} {(x + 200) * u:.3f} "
-                             f"{(y + 200) * u:.3f} {lay}")
+            # met3: the patch plus met3's spacing, which qrouter does not keep from an
+            # obstruction (205 met3.2 boxes on pnr_mac, 153 of them at the straps; 0 with it)
+            for lay, (hx, hy) in (("met2", (200, 200)),
+                                  ("met3", (STACK_MET3_PATCH[0] + MET3_SPACING, STACK_MET3_PATCH[1] + MET3_SPACING))):
+                lines.append(f"obstruction {(x - hx) * u:.3f} {(y - hy) * u:.3f} {(x + hx) * u:.3f} "
+                             f"{(y + hy) * u:.3f} {lay}")
     return lines
 
 
