@@ -25,7 +25,8 @@ LOADS = 16   # inv_8 inputs (~0.02 pF each): far beyond a _1 cell's max_capacita
 
 def weak_drivers(path: Path) -> Path:
     """A flop feeding a nand2_1 and an a211oi_1, each driving LOADS inv_8 that drive output
-    ports around the die: nand2 goes up to _8, a211oi stops at _2 (_4 is dont-use)."""
+    ports around the die: nand2 has sizes up to _8, a211oi only _2 (_4 is dont-use), which
+    cannot drive that load either, so it gets a buffer."""
     v = ["module weak (clk, a, b, c, d, o, p);", "  input clk, a, b, c, d;",
          f"  output [{LOADS - 1}:0] o, p;", "  wire q, y, z;",
          f"  {HD}dfxtp_4 r0 (.CLK(clk), .D(a), .Q(q));",
@@ -61,18 +62,24 @@ def test_weak_drivers_upsized(weak):
     nl, fp, pl = _load(d, "weak")
     cells = {i.name: i.cell for i in nl.instances}
     assert m["resize_cap_violators_before"] == 2 and m["resize_slew_violators_before"] == 2
-    assert cells["g0"] in (f"{HD}nand2_4", f"{HD}nand2_8")
-    assert cells["g1"] == f"{HD}a211oi_2"            # its largest usable size
-    assert m["resize_cells"] == 2 and m["resize_not_placed"] == 0
-    assert m["resize_cap_violators_after"] == 1 and m["resize_no_variant"] == 1
-    assert m["resize_est_worst_slew_after"] < m["resize_est_worst_slew_before"]
-    assert m["resize_est_setupwns_after"] > m["resize_est_setupwns_before"]
+    assert cells["g0"] in (f"{HD}nand2_4", f"{HD}nand2_8") and cells["g1"] == f"{HD}a211oi_1"
+    bufs = {i.name: i for i in nl.instances if i.name.startswith(resize.BUFFER_PREFIX)}
+    assert m["resize_cells"] == 1 and m["resize_buffers"] == len(bufs) == 1
+    (buf,) = bufs.values()
+    assert buf.conns["A"] == {i.name: i for i in nl.instances}["g1"].conns["Y"]
+    assert buf.conns["X"] == "z" and buf.cell.startswith(f"{HD}buf_")   # the loads stay on z
+    assert m["resize_slew_violators_after"] == 0 and m["resize_cap_violators_after"] == 0
+    assert m["resize_not_placed"] == 0 and m["resize_no_variant"] == 0
+    assert m["resize_est_worst_slew_after"] <= resize.SLEW_TARGET_NS < m["resize_est_worst_slew_before"]
+    assert m["resize_est_setupwns_after"] > m["resize_est_setupwns_before"] + 1.0
     assert not any(load_config().is_dont_use(c) for c in cells.values())
-    # only cells changed: every instance keeps its name and connections
-    assert {i.name: i.conns for i in nl.instances} == {i.name: i.conns for i in nl0.instances}
+    # otherwise only cells changed: every other instance keeps its name and connections
+    old = {i.name: i.conns for i in nl0.instances}
+    old["g1"] = {**old["g1"], "Y": buf.conns["A"]}
+    assert {i.name: i.conns for i in nl.instances if i.name not in bufs} == old
     # the DEFs carry the new cells
     assert f"- g0 {cells['g0']} " in (d / "weak.placed.def").read_text()
-    assert f"- g1 {HD}a211oi_2 " in (d / "weak.router.def").read_text()
+    assert f"- {buf.name} {buf.cell} " in (d / "weak.router.def").read_text()
 
 
 def test_resized_placement_legal(weak):
@@ -109,10 +116,10 @@ def test_clock_drivers_left_alone():
     assert resize.clock_drivers(nl) == {"fx_cts_0", "gate"}
 
 
-def _row_design(xs_sites: list[int], taps_sites: list[int]):
-    """One row of inv_1 (3 sites wide) at the given sites and tap cells, core 40 sites."""
-    fp = Floorplan("t", 1000, (0, 0, 18400, 2720), (0, 0, 18400, 2720), "unithd", 460, 2720,
-                   [(0, 0, "N")], 40,
+def _row_design(xs_sites: list[int], taps_sites: list[int], sites: int = 40):
+    """One row of `sites` sites with inv_1 (3 sites wide) and tap cells at the given sites."""
+    fp = Floorplan("t", 1000, (0, 0, sites * 460, 2720), (0, 0, sites * 460, 2720), "unithd", 460,
+                   2720, [(0, 0, "N")], sites,
                    taps=[FixedCell(f"tap{k}", f"{HD}tapvpwrvgnd_1", s * 460, 0, "N")
                          for k, s in enumerate(taps_sites)])
     nl = Netlist("t", [], [Instance(f"u{k}", f"{HD}inv_1", {}) for k in range(len(xs_sites))])
@@ -139,3 +146,14 @@ def test_widen_refuses_without_room():
     slots = resize.RowSlots(fp, nl, pl, pad_sites=1)
     assert not slots.widen("u1", 5 * 460)
     assert pl == before
+
+
+def test_insert_keeps_padding_and_refuses_a_full_row():
+    fp, nl, pl = _row_design([2, 6, 10], [0, 20], 21)  # free: sites 13..20 only
+    slots = resize.RowSlots(fp, nl, pl, pad_sites=1)
+    x, y = slots.insert("b0", 3 * 460, 0, 0)            # wanted at the left end: nearest room
+    assert (x // 460, y) == (14, 0)                      # one site after u2 (ends at 13)
+    pl["b0"] = (x, y, "N")
+    nl.instances.append(Instance("b0", f"{HD}inv_1", {}))
+    assert check_legal(nl, fp, pl) == []
+    assert slots.insert("b1", 3 * 460, 0, 0) is None     # 17..20 left: no room with padding

@@ -13,12 +13,20 @@ the pin's liberty max_capacitance (this 2019 OpenSTA has no max-capacitance chec
 Each violator becomes the smallest stronger variant of its cell (same family `name_<drive>`,
 same pins and functions, in the LEF and liberty, not dont-use) whose max_capacitance covers the
 load with SIZE_MARGIN; a slew violator whose load already fits goes one size up (its input slew
-is the problem, which the upstream driver's own repair fixes). The wider cell grows into the
-free sites beside it, pushing its row neighbours a few sites aside where needed, never across a
-tap and never closing the placer's padding gap; a cell with no room is left (counted). Rounds
+is the problem, which the upstream driver's own repair fixes). Where no usable size covers the
+load (xor2_2, a211oi_2: their _4 are dont-use), a buffer (buf_1..buf_12, sized the same way)
+next to the driver takes the net and the driver sees one input pin.
+
+The wider cell grows into the free sites beside it, pushing its row neighbours a few sites aside
+where needed, never across a tap and never closing the placer's padding gap (RowSlots); a buffer
+goes into the nearest free span with that padding; what finds no room is left (counted). Rounds
 repeat until nothing violates or nothing changes. Clock-tree cells (step_cts's `fx_cts_*`, and
 any driver of a net with a register clock pin) are not touched: the tree is balanced by depth
-with equal buffers."""
+with equal buffers.
+
+No repeaters along long wires: OpenSTA's own max_transition check (every pin, the loads too)
+counts the load pins over the target whose driver is within it (`wire_violators`), i.e. what
+only a repeater would fix; on the designs measured so far (docs/flow.md) there were none."""
 
 from __future__ import annotations
 
@@ -30,8 +38,9 @@ from pathlib import Path
 from .config import load_config, pdk_files
 from .defio import Placement
 from .floorplan import Floorplan
+from .buffertree import FreshNames
 from .lef import Macro, macros_cached
-from .netlist import Netlist
+from .netlist import Instance, Netlist
 from .spef import estimate_rc, write_star_spef
 from .sta import fixed_liberty, run_tcl, timing_tcl
 
@@ -45,9 +54,14 @@ SLEW_TARGET_NS = 1.5
 SIZE_MARGIN = 1.25
 MAX_ROUNDS = 5
 CLOCK_TREE_PREFIX = "fx_cts"          # step_cts's clock buffers
+BUFFER_PREFIX = "fx_rsz"
+# where no usable size of a cell drives its load (xor2_4, a211oi_4 are dont-use), a buffer at
+# its output takes the load; sized like the cells, from buf_1 up to buf_12 (buf_16 is dont-use)
+REPAIR_BUFFER = ("sky130_fd_sc_hd__buf_1", "A", "X")
 _CLOCK_PINS = ("CLK", "CLK_N", "GATE", "GATE_N")
 
 _FAMILY = re.compile(r"^(.*)_(\d+)$")
+_CHECK_LINE = re.compile(r"^(\S+/\S+)\s+[-\d.]+\s+[-\d.]+\s+-[\d.]+", re.M)  # pin limit slew -slack
 
 
 @dataclass(frozen=True)
@@ -67,11 +81,14 @@ class ResizeReport:
     slew_violators_after: int = 0
     cap_violators_before: int = 0    # driver pins over their liberty max_capacitance
     cap_violators_after: int = 0
+    wire_violators_before: int = 0   # load pins over the limit behind a driver within it
+    wire_violators_after: int = 0
     worst_slew_before_ns: float = 0.0
     worst_slew_after_ns: float = 0.0
     resized: int = 0                 # instances that changed size (once or more)
-    not_placed: int = 0              # violators whose bigger cell found no room near them
-    no_variant: int = 0              # violators already at their largest usable size (last round)
+    buffers: int = 0                 # buffers added where no size was strong enough
+    not_placed: int = 0              # violators whose bigger cell / buffer found no room
+    no_variant: int = 0              # repair buffers at their largest size, still over (last round)
     clock_skipped: int = 0           # violators on the clock tree, left alone (last round)
     area_added_um2: float = 0.0
     rounds: int = 0
@@ -134,10 +151,12 @@ def bigger_variants(cell: str, macros: dict[str, Macro], lib: dict[str, dict[str
 
 @dataclass
 class Drive:
-    """One OpenSTA run: every cell output pin's worst slew (ns) and load (pF), and setup."""
+    """One OpenSTA run: every cell output pin's worst slew (ns) and load (pF), setup, and the
+    pins (loads too) over SLEW_TARGET_NS or their liberty limit by OpenSTA's own check."""
     pins: dict[str, tuple[float, float]]
     setup_wns: float
     setup_tns: float
+    slew_pins: set[str] = field(default_factory=set)
 
 
 def _is_output(macros: dict[str, Macro], cell: str, pin: str) -> bool:
@@ -162,7 +181,10 @@ def measure(nl: Netlist, fp: Floorplan, placement: Placement, workdir: Path, clo
     (workdir / "drivers.txt").write_text("\n".join(pins) + "\n")
     T = timing_tcl(v, nl, clock_ns, spef, clock_port, corner, input_min_delay_ns=input_min_delay_ns)
     # worst_slack first: it brings every arrival and slew up to date for the loop below
-    T += ['puts "FX_WNS [sta::worst_slack_cmd max]"', "report_tns -digits 4",
+    T += [f"set_max_transition {SLEW_TARGET_NS} [current_design]",
+          'puts "FX_WNS [sta::worst_slack_cmd max]"', "report_tns -digits 4",
+          'puts "FX_SLEW_BEGIN"', "report_check_types -max_transition -all_violators -digits 4",
+          'puts "FX_SLEW_END"',
           "set fi [open drivers.txt r]", "set fo [open drive.txt w]",
           "set corner [sta::cmd_corner]",
           "foreach name [split [read $fi] \\n] {",
@@ -184,7 +206,26 @@ def measure(nl: Netlist, fp: Floorplan, placement: Placement, workdir: Path, clo
     for line in (workdir / "drive.txt").read_text().splitlines():
         name, s, c = line.split()
         drive[name] = (float(s) * 1e9, float(c) * 1e12)
-    return Drive(drive, wns, float(tns.group(1)) if tns else 0.0)
+    checks = out.split("FX_SLEW_BEGIN", 1)[-1].split("FX_SLEW_END", 1)[0]
+    slew_pins = {m.group(1) for m in _CHECK_LINE.finditer(checks)}
+    return Drive(drive, wns, float(tns.group(1)) if tns else 0.0, slew_pins)
+
+
+def wire_violators(drive: Drive, nl: Netlist, viol: dict) -> int:
+    """Load pins over the slew limit whose net's driver is not: the wire itself is too slow."""
+    drivers = set(drive.pins)
+    net_driver = {}
+    for i in nl.instances:
+        for p, net in i.conns.items():
+            if f"{i.name}/{p}" in drivers:
+                net_driver[net] = f"{i.name}/{p}"
+    by_name = {i.name: i for i in nl.instances}
+    n = 0
+    for pin in drive.slew_pins - drivers:
+        inst, p = pin.rsplit("/", 1)
+        d = net_driver.get(by_name[inst].conns.get(p, "")) if inst in by_name else None
+        n += d is not None and d not in viol
+    return n
 
 
 @dataclass
@@ -266,14 +307,41 @@ class RowSlots:
         j = i
         while True:
             k = j + step
-            if 0 <= k < len(row):
-                gap = row[k][0] - row[j][0] - row[j][1] if step > 0 else row[j][0] - row[k][0] - row[k][1]
+            if step > 0:
+                nxt = row[k][0] if k < len(row) else self.fp.core[2]
+                out.append(nxt - row[j][0] - row[j][1])
             else:
-                gap = self.fp.core[2] - row[j][0] - row[j][1] if step > 0 else row[j][0] - self.fp.core[0]
-            out.append(gap)
+                prev = row[k][0] + row[k][1] if k >= 0 else self.fp.core[0]
+                out.append(row[j][0] - prev)
             if not (0 <= k < len(row)) or row[k][2] is None:
                 return out
             j = k
+
+    def insert(self, name: str, width: int, x: float, y: float) -> tuple[int, int] | None:
+        """Place a new cell `width` dbu wide in the free span nearest (x, y), the placer's
+        padding kept on both sides; its (x, y), or None if no row has room."""
+        best = None
+        for ry in sorted(self.rows, key=lambda r: abs(r - y)):
+            if best is not None and abs(ry - y) >= best[0]:
+                break
+            row = self.rows[ry]
+            ends = [self.fp.core[0], *(e[0] + e[1] for e in row)]
+            starts = [*(e[0] for e in row), self.fp.core[2]]
+            for k, (a, b) in enumerate(zip(ends, starts)):
+                lo, hi = a + self.pad, b - self.pad - width
+                if hi < lo:
+                    continue
+                cx = min(max(int(x - width / 2), lo), hi)
+                cx = lo + (cx - lo) // self.fp.site_w * self.fp.site_w
+                cost = abs(ry - y) + abs(cx + width / 2 - x)
+                if best is None or cost < best[0]:
+                    best = (cost, ry, k, cx)
+        if best is None:
+            return None
+        _, ry, k, cx = best
+        self.rows[ry].insert(k, [cx, width, name])
+        self.row_of[name] = ry
+        return cx, ry
 
     def widen(self, name: str, new_width: int) -> bool:
         """Widen the placed cell `name` to new_width dbu near its spot, moving it and its row
@@ -316,16 +384,29 @@ class RowSlots:
         return True
 
 
+def _pin_xy(inst: Instance, pin: str, placement: Placement, macros: dict[str, Macro],
+            dbu: int) -> tuple[float, float]:
+    x, y, o = placement[inst.name]
+    m = macros[inst.cell]
+    px, py = m.pins[pin].center()
+    return x + px * dbu, y + (m.height - py if o == "FS" else py) * dbu
+
+
 def repair_design(nl: Netlist, fp: Floorplan, placement: Placement, workdir: Path, clock_ns: float,
                   clock_port: str | None = None, corner: str = "tt", pad_sites: int = 1,
                   max_rounds: int = MAX_ROUNDS, input_min_delay_ns: float = 0.0) -> ResizeReport:
-    """Upsize slew/capacitance violators in place (nl.instances' cells and placement change)
-    until none is left that can be fixed, or max_rounds rounds changed cells."""
+    """Upsize (or buffer) slew/capacitance violators in place (cells of nl.instances change,
+    buffers are added, placement changes) until none is left that can be fixed, or max_rounds
+    rounds changed something."""
     macros = macros_cached(str(pdk_files().lef))
     lib = liberty_outputs(corner)
     by_name = {i.name: i for i in nl.instances}
     clock = clock_drivers(nl)
     slots = RowSlots(fp, nl, placement, pad_sites)
+    inst_name, net_name = FreshNames(set(by_name)), FreshNames(set(nl.nets()))
+    buf_cell, buf_in, buf_out = REPAIR_BUFFER
+    buffers = [buf_cell, *bigger_variants(buf_cell, macros, lib)]
+    orient = {y: o for _, y, o in fp.rows}
     workdir = Path(workdir)
 
     def run(k: int) -> tuple[Drive, dict[str, Violation]]:
@@ -333,12 +414,39 @@ def repair_design(nl: Netlist, fp: Floorplan, placement: Placement, workdir: Pat
                     input_min_delay_ns)
         return d, violations(d, nl, corner)
 
+    def resize(inst: Instance, new: str) -> bool:
+        if not slots.widen(inst.name, round(macros[new].width * fp.dbu)):
+            return False
+        rep.area_added_um2 += (macros[new].width - macros[inst.cell].width) * macros[new].height
+        rep.changes[inst.name] = (rep.changes.get(inst.name, (inst.cell, ""))[0], new)
+        inst.cell = new
+        return True
+
+    def buffer(inst: Instance, pin: str, v: Violation) -> bool:
+        """inst/pin -> new net -> buffer near the pin -> the old net with all its loads."""
+        cell = choose_size(buf_out, v, buffers, lib)
+        w = round(macros[cell].width * fp.dbu)
+        name = inst_name(BUFFER_PREFIX)
+        at = slots.insert(name, w, *_pin_xy(inst, pin, placement, macros, fp.dbu))
+        if at is None:
+            return False
+        net = net_name(f"{inst.conns[pin].replace('[', '_').replace(']', '')}_rsz")
+        buf = Instance(name, cell, {buf_in: net, buf_out: inst.conns[pin]})
+        inst.conns[pin] = net
+        nl.instances.append(buf)
+        by_name[name] = buf
+        placement[name] = (at[0], at[1], orient[at[1]])
+        rep.buffers += 1
+        rep.area_added_um2 += macros[cell].width * macros[cell].height
+        return True
+
     d, viol = run(0)
     rep = ResizeReport(d.setup_wns, d.setup_wns, d.setup_tns, d.setup_tns)
     rep.slew_violators_before = sum(v.slew_over for v in viol.values())
     rep.cap_violators_before = sum(v.cap_over for v in viol.values())
     rep.worst_slew_before_ns = max((s for s, _ in d.pins.values()), default=0.0)
-    blocked: set[str] = set()      # no room for a bigger cell: not tried again
+    rep.wire_violators_before = wire_violators(d, nl, viol)
+    not_placed: set[str] = set()
     for rnd in range(1, max_rounds + 1):
         changed = 0
         rep.no_variant = rep.clock_skipped = 0
@@ -348,29 +456,38 @@ def repair_design(nl: Netlist, fp: Floorplan, placement: Placement, workdir: Pat
             if iname in clock:
                 rep.clock_skipped += 1
                 continue
-            if iname in blocked:
-                continue
             inst = by_name[iname]
-            new = choose_size(pin, v, bigger_variants(inst.cell, macros, lib), lib)
-            if new is None:
+            variants = bigger_variants(inst.cell, macros, lib)
+            strongest = lib[(variants or [inst.cell])[-1]][pin].max_cap_pf
+            mine = iname.startswith(BUFFER_PREFIX)
+            fits = strongest >= v.load_pf * SIZE_MARGIN
+            if fits and variants:
+                new = choose_size(pin, v, variants, lib)
+                ok = resize(inst, new) or (not mine and buffer(inst, pin, v))
+            elif not fits and not mine:
+                # no usable size drives this load: a buffer takes it, the driver sees one pin
+                ok = buffer(inst, pin, v)
+            elif variants:
+                ok = resize(inst, variants[-1])       # a repair buffer short of its load
+            else:
+                # at its largest size: a load it could drive (a slow input slew) or a repair
+                # buffer at buf_12 with more load than that
                 rep.no_variant += 1
                 continue
-            if not slots.widen(iname, round(macros[new].width * fp.dbu)):
-                blocked.add(iname)
-                continue
-            rep.area_added_um2 += (macros[new].width - macros[inst.cell].width) * macros[new].height
-            first = rep.changes.get(iname, (inst.cell, ""))[0]
-            rep.changes[iname] = (first, new)
-            inst.cell = new
-            changed += 1
+            if ok:
+                changed += 1
+                not_placed.discard(iname)
+            else:
+                not_placed.add(iname)
         if not changed:
             break
         rep.rounds = rnd
         d, viol = run(rnd)
-    rep.not_placed = len(blocked)
+    rep.not_placed = len(not_placed)
     rep.resized = len(rep.changes)
     rep.setup_wns_after_ns, rep.setup_tns_after_ns = d.setup_wns, d.setup_tns
     rep.slew_violators_after = sum(v.slew_over for v in viol.values())
     rep.cap_violators_after = sum(v.cap_over for v in viol.values())
     rep.worst_slew_after_ns = max((s for s, _ in d.pins.values()), default=0.0)
+    rep.wire_violators_after = wire_violators(d, nl, viol)
     return rep

@@ -63,7 +63,8 @@ class PnrOptions:
     # has this much hold slack on estimated parasitics
     hold_fix: bool = True
     # gate sizing before the hold repair (fixyasic.pnr.resize): drivers over the slew target or
-    # their liberty max_capacitance on estimated parasitics become stronger variants of their cell
+    # their liberty max_capacitance on estimated parasitics become stronger variants of their
+    # cell, or get a buffer where no usable size drives the load
     resize: bool = True
     # hold checks: inputs change no earlier than this after the clock reaches a register (0 =
     # at the clock port's edge). An input launched by a register on the same clock tree arrives
@@ -174,7 +175,8 @@ def step_resize(top: str, run_dir: Path, opt: PnrOptions) -> dict:
     r = repair_design(nl, fp, placement, Path(run_dir) / "sta_resize", opt.clock_ns,
                       opt.clock_port, opt.corner, pad_sites=opt.pad_sites,
                       input_min_delay_ns=opt.input_min_delay_ns)
-    out = {"resize": True, "resize_cells": r.resized, "resize_not_placed": r.not_placed,
+    out = {"resize": True, "resize_cells": r.resized, "resize_buffers": r.buffers,
+           "resize_not_placed": r.not_placed,
            "resize_no_variant": r.no_variant, "resize_clock_skipped": r.clock_skipped,
            "resize_rounds": r.rounds, "resize_area_added_um2": r.area_added_um2,
            "resize_est_setupwns_before": r.setup_wns_before_ns,
@@ -185,9 +187,11 @@ def step_resize(top: str, run_dir: Path, opt: PnrOptions) -> dict:
            "resize_slew_violators_after": r.slew_violators_after,
            "resize_cap_violators_before": r.cap_violators_before,
            "resize_cap_violators_after": r.cap_violators_after,
+           "resize_wire_violators_before": r.wire_violators_before,
+           "resize_wire_violators_after": r.wire_violators_after,
            "resize_est_worst_slew_before": r.worst_slew_before_ns,
            "resize_est_worst_slew_after": r.worst_slew_after_ns}
-    if r.resized:
+    if r.resized or r.buffers:
         nl.write_verilog(p["vg"])
         out["fillers"] = _write_placed(top, run_dir, nl, fp, placement, "resized")
     return out
