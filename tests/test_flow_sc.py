@@ -38,6 +38,15 @@ def test_flow_writes_layout_and_status(mac_run):
     assert status["valid"], status["reasons"]  # 10 ns is easy for this design
 
 
+def test_flow_runs_gate_sizing(mac_run):
+    """The resize node (fixyasic.pnr.resize) runs in the SC flow: pnr_mac's drivers all end
+    within their slew and capacitance limits on the estimated parasitics."""
+    m = mac_run.metrics
+    assert m["resize"] is True and m["resize_rounds"] >= 0
+    assert m["resize_slew_violators_after"] == 0 and m["resize_cap_violators_after"] == 0
+    assert m["resize_est_setupwns_after"] >= m["resize_est_setupwns_before"] > 0
+
+
 def test_flow_routes_every_net(mac_run):
     assert mac_run.metrics["unrouted_nets"] == 0
     assert mac_run.metrics["router_failed_nets"] == 0

@@ -157,3 +157,9 @@ def test_insert_keeps_padding_and_refuses_a_full_row():
     nl.instances.append(Instance("b0", f"{HD}inv_1", {}))
     assert check_legal(nl, fp, pl) == []
     assert slots.insert("b1", 3 * 460, 0, 0) is None     # 17..20 left: no room with padding
+
+
+def test_resize_node_between_cts_and_holdfix():
+    from fixyasic.pnr.tasks import pnr_tasks
+    names = [s for s, _ in pnr_tasks()]
+    assert names.index("cts") + 1 == names.index("resize") == names.index("holdfix") - 1
