@@ -163,3 +163,33 @@ def test_resize_node_between_cts_and_holdfix():
     from fixyasic.pnr.tasks import pnr_tasks
     names = [s for s, _ in pnr_tasks()]
     assert names.index("cts") + 1 == names.index("resize") == names.index("holdfix") - 1
+
+
+def test_wire_limited_net_split_among_repeaters(tmp_path, monkeypatch):
+    """An inv_4 within its limits whose loads see too slow a slew through the wire: the net is
+    split among repeaters, every load still hangs off the driver through buffers only. A net
+    that slow needs millimetres of wire, too big a die for a unit test, so the wire estimate's
+    resistance per um goes up 30x here instead (OpenSTA runs as always)."""
+    from fixyasic.pnr import spef
+    require("sta")
+    v = ["module wl (clk, a, o);", "  input clk, a;", f"  output [{LOADS - 1}:0] o;",
+         "  wire q, y;", f"  {HD}dfxtp_4 r0 (.CLK(clk), .D(a), .Q(q));",
+         f"  {HD}inv_4 g0 (.A(q), .Y(y));"]  # (synthesis buffers are removed)
+    v += [f"  {HD}inv_8 l{i} (.A(y), .Y(o[{i}]));" for i in range(LOADS)]
+    (tmp_path / "wl.v").write_text("\n".join([*v, "endmodule"]) + "\n")
+    opt = steps.PnrOptions(clock_ns=10.0, utilization=0.05)
+    steps.step_floorplan(tmp_path / "wl.v", "wl", tmp_path, opt)
+    steps.step_place("wl", tmp_path, opt)
+    monkeypatch.setattr(spef, "EST_R_OHM_PER_UM", 40.0)
+    m = steps.step_resize("wl", tmp_path, opt)
+    assert m["resize_wire_violators_before"] > 0 and m["resize_slew_violators_before"] == 0
+    assert m["resize_split_nets"] >= 1 and m["resize_repeaters"] >= 2
+    assert m["resize_wire_violators_after"] < m["resize_wire_violators_before"]
+    nl, fp, pl = _load(tmp_path, "wl")
+    assert check_legal(nl, fp, pl) == []
+    bufs = {i.conns["X"]: i.conns["A"] for i in nl.instances if i.name.startswith(resize.BUFFER_PREFIX)}
+    for i in range(LOADS):
+        net = {x.name: x for x in nl.instances}[f"l{i}"].conns["A"]
+        while net in bufs:
+            net = bufs[net]
+        assert net == "y"

@@ -24,9 +24,11 @@ repeat until nothing violates or nothing changes. Clock-tree cells (step_cts's `
 any driver of a net with a register clock pin) are not touched: the tree is balanced by depth
 with equal buffers.
 
-No repeaters along long wires: OpenSTA's own max_transition check (every pin, the loads too)
-counts the load pins over the target whose driver is within it (`wire_violators`), i.e. what
-only a repeater would fix; on the designs measured so far (docs/flow.md) there were none."""
+Where the driver is within its limits but load pins are not (OpenSTA's own max_transition check
+covers every pin), the wire is too slow: step_cts's fanout trees end in nets of 24 loads spread
+over a millimetre (0.4 pF of wire on the full-size baseline's load buses). Such a net's loads are
+split in two halves along its wider axis, each behind a repeater at its centroid (one load: a
+repeater halfway); later rounds split again where still needed."""
 
 from __future__ import annotations
 
@@ -87,6 +89,8 @@ class ResizeReport:
     worst_slew_after_ns: float = 0.0
     resized: int = 0                 # instances that changed size (once or more)
     buffers: int = 0                 # buffers added where no size was strong enough
+    split_nets: int = 0              # wire-limited nets split among repeaters
+    repeaters: int = 0               # buffers added by those splits
     not_placed: int = 0              # violators whose bigger cell / buffer found no room
     no_variant: int = 0              # repair buffers at their largest size, still over (last round)
     clock_skipped: int = 0           # violators on the clock tree, left alone (last round)
@@ -211,21 +215,20 @@ def measure(nl: Netlist, fp: Floorplan, placement: Placement, workdir: Path, clo
     return Drive(drive, wns, float(tns.group(1)) if tns else 0.0, slew_pins)
 
 
-def wire_violators(drive: Drive, nl: Netlist, viol: dict) -> int:
-    """Load pins over the slew limit whose net's driver is not: the wire itself is too slow."""
-    drivers = set(drive.pins)
-    net_driver = {}
-    for i in nl.instances:
-        for p, net in i.conns.items():
-            if f"{i.name}/{p}" in drivers:
-                net_driver[net] = f"{i.name}/{p}"
+def wire_limited(drive: Drive, nl: Netlist, viol: dict) -> dict[str, tuple[str, int]]:
+    """net -> (driver pin, load pins over the slew limit) for nets whose driver is within its
+    limits (not in `viol`) while loads are not: the wire itself is too slow."""
+    net_driver = {i.conns[p]: f"{i.name}/{p}" for i in nl.instances for p in i.conns
+                  if f"{i.name}/{p}" in drive.pins}
     by_name = {i.name: i for i in nl.instances}
-    n = 0
-    for pin in drive.slew_pins - drivers:
+    out: dict[str, tuple[str, int]] = {}
+    for pin in drive.slew_pins - set(drive.pins):
         inst, p = pin.rsplit("/", 1)
-        d = net_driver.get(by_name[inst].conns.get(p, "")) if inst in by_name else None
-        n += d is not None and d not in viol
-    return n
+        net = by_name[inst].conns.get(p) if inst in by_name else None
+        d = net_driver.get(net)
+        if d is not None and d not in viol:
+            out[net] = (d, out.get(net, (d, 0))[1] + 1)
+    return out
 
 
 @dataclass
@@ -440,16 +443,62 @@ def repair_design(nl: Netlist, fp: Floorplan, placement: Placement, workdir: Pat
         rep.area_added_um2 += macros[cell].width * macros[cell].height
         return True
 
+    def repeater(cell: str, net: str, x: float, y: float) -> Instance | None:
+        """A new buffer at (x, y) driven from `net`, its output on a fresh net (no loads yet)."""
+        name = inst_name(BUFFER_PREFIX)
+        at = slots.insert(name, round(macros[cell].width * fp.dbu), x, y)
+        if at is None:
+            return None
+        out = net_name(f"{net.replace('[', '_').replace(']', '')}_rep")
+        buf = Instance(name, cell, {buf_in: net, buf_out: out})
+        nl.instances.append(buf)
+        by_name[name] = buf
+        placement[name] = (at[0], at[1], orient[at[1]])
+        rep.repeaters += 1
+        rep.area_added_um2 += macros[cell].width * macros[cell].height
+        return buf
+
+    def split(conns: list[tuple[str, str]], driver: str, load_pf: float) -> int:
+        """A net's cell loads in two halves (wider axis, at the median), each behind a repeater
+        at its centroid; a single load gets one repeater halfway to it. Repeaters placed."""
+        di, dp = driver.rsplit("/", 1)
+        loads = [(by_name[i], p) for i, p in conns if i != "PIN" and (i, p) != (di, dp)]
+        if not loads:
+            return 0
+        pts = [(ld, *_pin_xy(*ld, placement, macros, fp.dbu)) for ld in loads]
+        if len(pts) == 1:
+            dx, dy = _pin_xy(by_name[di], dp, placement, macros, fp.dbu)
+            groups = [(pts, ((dx + pts[0][1]) / 2, (dy + pts[0][2]) / 2))]
+        else:
+            axis = 1 if (max(p[1] for p in pts) - min(p[1] for p in pts)
+                         >= max(p[2] for p in pts) - min(p[2] for p in pts)) else 2
+            pts.sort(key=lambda p: p[axis])
+            half = len(pts) // 2
+            groups = [(g, (sum(p[1] for p in g) / len(g), sum(p[2] for p in g) / len(g)))
+                      for g in (pts[:half], pts[half:])]
+        placed = 0
+        for g, (x, y) in groups:
+            share = Violation(0.0, load_pf * len(g) / len(pts), False, True)
+            buf = repeater(choose_size(buf_out, share, buffers, lib), by_name[di].conns[dp], x, y)
+            if buf is None:
+                break             # loads already moved stay behind their placed repeater
+            for (inst, pin), _, _ in g:
+                inst.conns[pin] = buf.conns[buf_out]
+            placed += 1
+        rep.split_nets += placed > 0
+        return placed
+
     d, viol = run(0)
     rep = ResizeReport(d.setup_wns, d.setup_wns, d.setup_tns, d.setup_tns)
     rep.slew_violators_before = sum(v.slew_over for v in viol.values())
     rep.cap_violators_before = sum(v.cap_over for v in viol.values())
     rep.worst_slew_before_ns = max((s for s, _ in d.pins.values()), default=0.0)
-    rep.wire_violators_before = wire_violators(d, nl, viol)
+    rep.wire_violators_before = sum(k for _, k in wire_limited(d, nl, viol).values())
     not_placed: set[str] = set()
     for rnd in range(1, max_rounds + 1):
         changed = 0
         rep.no_variant = rep.clock_skipped = 0
+        wires = wire_limited(d, nl, viol)
         # worst first: they get the free sites when neighbours compete for them
         for name, v in sorted(viol.items(), key=lambda kv: -kv[1].slew_ns):
             iname, pin = name.rsplit("/", 1)
@@ -479,6 +528,15 @@ def repair_design(nl: Netlist, fp: Floorplan, placement: Placement, workdir: Pat
                 not_placed.discard(iname)
             else:
                 not_placed.add(iname)
+        nets = nl.nets()
+        for net, (driver, _) in sorted(wires.items()):
+            if driver.rsplit("/", 1)[0] in clock:
+                rep.clock_skipped += 1
+                continue
+            placed = split(nets[net], driver, d.pins[driver][1])
+            changed += placed
+            if not placed:
+                not_placed.add(driver.rsplit("/", 1)[0])
         if not changed:
             break
         rep.rounds = rnd
@@ -489,5 +547,5 @@ def repair_design(nl: Netlist, fp: Floorplan, placement: Placement, workdir: Pat
     rep.slew_violators_after = sum(v.slew_over for v in viol.values())
     rep.cap_violators_after = sum(v.cap_over for v in viol.values())
     rep.worst_slew_after_ns = max((s for s, _ in d.pins.values()), default=0.0)
-    rep.wire_violators_after = wire_violators(d, nl, viol)
+    rep.wire_violators_after = sum(k for _, k in wire_limited(d, nl, viol).values())
     return rep

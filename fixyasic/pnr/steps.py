@@ -176,6 +176,7 @@ def step_resize(top: str, run_dir: Path, opt: PnrOptions) -> dict:
                       opt.clock_port, opt.corner, pad_sites=opt.pad_sites,
                       input_min_delay_ns=opt.input_min_delay_ns)
     out = {"resize": True, "resize_cells": r.resized, "resize_buffers": r.buffers,
+           "resize_split_nets": r.split_nets, "resize_repeaters": r.repeaters,
            "resize_not_placed": r.not_placed,
            "resize_no_variant": r.no_variant, "resize_clock_skipped": r.clock_skipped,
            "resize_rounds": r.rounds, "resize_area_added_um2": r.area_added_um2,
@@ -191,7 +192,7 @@ def step_resize(top: str, run_dir: Path, opt: PnrOptions) -> dict:
            "resize_wire_violators_after": r.wire_violators_after,
            "resize_est_worst_slew_before": r.worst_slew_before_ns,
            "resize_est_worst_slew_after": r.worst_slew_after_ns}
-    if r.resized or r.buffers:
+    if r.resized or r.buffers or r.repeaters:
         nl.write_verilog(p["vg"])
         out["fillers"] = _write_placed(top, run_dir, nl, fp, placement, "resized")
     return out
