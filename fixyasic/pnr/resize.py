@@ -92,7 +92,7 @@ class ResizeReport:
     split_nets: int = 0              # wire-limited nets split among repeaters
     repeaters: int = 0               # buffers added by those splits
     not_placed: int = 0              # violators whose bigger cell / buffer found no room
-    no_variant: int = 0              # repair buffers at their largest size, still over (last round)
+    no_variant: int = 0              # repair buffers at buf_12, still over (last round)
     clock_skipped: int = 0           # violators on the clock tree, left alone (last round)
     area_added_um2: float = 0.0
     rounds: int = 0
@@ -513,15 +513,14 @@ def repair_design(nl: Netlist, fp: Floorplan, placement: Placement, workdir: Pat
             if fits and variants:
                 new = choose_size(pin, v, variants, lib)
                 ok = resize(inst, new) or (not mine and buffer(inst, pin, v))
-            elif not fits and not mine:
-                # no usable size drives this load: a buffer takes it, the driver sees one pin
+            elif not mine:
+                # no usable size drives this load (or the largest one still is too slow): a
+                # buffer takes the net, the driver sees one input pin
                 ok = buffer(inst, pin, v)
             elif variants:
                 ok = resize(inst, variants[-1])       # a repair buffer short of its load
             else:
-                # at its largest size: a load it could drive (a slow input slew) or a repair
-                # buffer at buf_12 with more load than that
-                rep.no_variant += 1
+                rep.no_variant += 1                   # a repair buffer at buf_12, still over
                 continue
             if ok:
                 changed += 1
