@@ -37,16 +37,16 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from .buffertree import FreshNames
 from .config import load_config, pdk_files
 from .defio import Placement
 from .floorplan import Floorplan
-from .buffertree import FreshNames
 from .lef import Macro, macros_cached
 from .netlist import Instance, Netlist
 from .spef import estimate_rc, write_star_spef
 from .sta import fixed_liberty, run_tcl, timing_tcl
 
-# Slew target at a driver pin, ns (tt corner). sky130hd's own default_max_transition is 1.5 ns
+# Slew target at every pin, ns (tt corner). sky130hd's own default_max_transition is 1.5 ns
 # and most output pins carry max_transition 1.5 (a few 1.49); beyond that the liberty tables
 # extrapolate and the delays mean little. Lower it for more margin (more and bigger cells).
 SLEW_TARGET_NS = 1.5
@@ -425,38 +425,30 @@ def repair_design(nl: Netlist, fp: Floorplan, placement: Placement, workdir: Pat
         inst.cell = new
         return True
 
-    def buffer(inst: Instance, pin: str, v: Violation) -> bool:
-        """inst/pin -> new net -> buffer near the pin -> the old net with all its loads."""
-        cell = choose_size(buf_out, v, buffers, lib)
-        w = round(macros[cell].width * fp.dbu)
-        name = inst_name(BUFFER_PREFIX)
-        at = slots.insert(name, w, *_pin_xy(inst, pin, placement, macros, fp.dbu))
-        if at is None:
-            return False
-        net = net_name(f"{inst.conns[pin].replace('[', '_').replace(']', '')}_rsz")
-        buf = Instance(name, cell, {buf_in: net, buf_out: inst.conns[pin]})
-        inst.conns[pin] = net
-        nl.instances.append(buf)
-        by_name[name] = buf
-        placement[name] = (at[0], at[1], orient[at[1]])
-        rep.buffers += 1
-        rep.area_added_um2 += macros[cell].width * macros[cell].height
-        return True
-
-    def repeater(cell: str, net: str, x: float, y: float) -> Instance | None:
-        """A new buffer at (x, y) driven from `net`, its output on a fresh net (no loads yet)."""
+    def add_buffer(cell: str, a_net: str, x_net: str, x: float, y: float) -> Instance | None:
         name = inst_name(BUFFER_PREFIX)
         at = slots.insert(name, round(macros[cell].width * fp.dbu), x, y)
         if at is None:
             return None
-        out = net_name(f"{net.replace('[', '_').replace(']', '')}_rep")
-        buf = Instance(name, cell, {buf_in: net, buf_out: out})
+        buf = Instance(name, cell, {buf_in: a_net, buf_out: x_net})
         nl.instances.append(buf)
         by_name[name] = buf
         placement[name] = (at[0], at[1], orient[at[1]])
-        rep.repeaters += 1
         rep.area_added_um2 += macros[cell].width * macros[cell].height
         return buf
+
+    def fresh_net(net: str, tag: str) -> str:
+        return net_name(f"{net.replace('[', '_').replace(']', '')}_{tag}")
+
+    def buffer(inst: Instance, pin: str, v: Violation) -> bool:
+        """inst/pin -> new net -> buffer next to the pin -> the old net with all its loads."""
+        net = fresh_net(inst.conns[pin], "rsz")
+        xy = _pin_xy(inst, pin, placement, macros, fp.dbu)
+        if add_buffer(choose_size(buf_out, v, buffers, lib), net, inst.conns[pin], *xy) is None:
+            return False
+        inst.conns[pin] = net
+        rep.buffers += 1
+        return True
 
     def split(conns: list[tuple[str, str]], driver: str, load_pf: float) -> int:
         """A net's cell loads in two halves (wider axis, at the median), each behind a repeater
@@ -479,12 +471,15 @@ def repair_design(nl: Netlist, fp: Floorplan, placement: Placement, workdir: Pat
         placed = 0
         for g, (x, y) in groups:
             share = Violation(0.0, load_pf * len(g) / len(pts), False, True)
-            buf = repeater(choose_size(buf_out, share, buffers, lib), by_name[di].conns[dp], x, y)
+            net = by_name[di].conns[dp]
+            cell = choose_size(buf_out, share, buffers, lib)
+            buf = add_buffer(cell, net, fresh_net(net, "rep"), x, y)
             if buf is None:
                 break             # loads already moved stay behind their placed repeater
             for (inst, pin), _, _ in g:
                 inst.conns[pin] = buf.conns[buf_out]
             placed += 1
+        rep.repeaters += placed
         rep.split_nets += placed > 0
         return placed
 
