@@ -292,6 +292,42 @@ def test_quick_route_budget_stops_stage2_rounds(tmp_path):
         write_script(tmp_path / "r.tcl", tmp_path / "in.def", tmp_path / "out.def", None, obs=[], budget_s=5)
 
 
+def test_repair_runs_raise_the_rip_up_limit(tmp_path):
+    """Repair runs (`only`) let every stage2 re-route rip up REPAIR_RIP_LIMIT blocking nets
+    (qrouter's default 10 left the full-size baseline's last net failed); window runs keep
+    qrouter's default. The script's stage2 calls are recorded by running its loops in tclsh
+    with stage1/stage2 standing in for the router (each round clears one net of 3)."""
+    import shutil
+    import subprocess
+
+    from fixyasic.pnr.route import REPAIR_RIP_LIMIT, write_script
+    tclsh = shutil.which("tclsh")
+    assert tclsh, "tclsh not found: install Debian's tcl8.6 (scripts/setup.sh)"
+
+    def stage2_args(**kw) -> list[str]:
+        text = write_script(tmp_path / "r.tcl", tmp_path / "in.def", tmp_path / "out.def", None, obs=[],
+                            **kw).read_text()
+        lines = text.splitlines()
+        body = [ln for ln in lines[lines.index("set t0 [clock milliseconds]"):]
+                if not ln.startswith(("cleanup", "write_def", "quit"))]
+        # stage1: 1 failed per listed net (repair) or 3 (whole run)
+        prog = ["set left 3", "proc stage1 {args} {global left; if {[llength $args]} {return 1}; return $left}",
+                "proc stage2 {args} {global left; puts \"ARGS $args\"; incr left -1; return $left}",
+                "proc stage3 {args} {global left; return $left}", "proc write_failed {f} {}", *body]
+        (tmp_path / "t.tcl").write_text("\n".join(prog) + "\n")
+        out = subprocess.run([tclsh, str(tmp_path / "t.tcl")], capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stderr
+        return re.findall(r"^ARGS (.*)$", out.stdout, re.M)
+
+    repair = stage2_args(only=["a", "b", "c"], rip_limit=REPAIR_RIP_LIMIT)
+    window = stage2_args(quick=True)
+    assert len(repair) == 3 and len(window) == 3
+    assert all(a.endswith(f"limit {REPAIR_RIP_LIMIT}") for a in repair), repair
+    assert not any("limit" in a for a in window), window
+    with pytest.raises(ValueError):
+        write_script(tmp_path / "r.tcl", tmp_path / "in.def", tmp_path / "out.def", None, obs=[], rip_limit=0)
+
+
 def test_input_min_delay_is_measured_from_a_register_clock():
     """Hold constraints on the inputs: `input_min_delay_ns` after the clock reaches a register
     (-reference_pin), not after the port's edge, so it holds whatever the tree's insertion

@@ -21,13 +21,18 @@ from .floorplan import Floorplan
 
 
 STAGE2_MASKS = (30, 200)   # tracks of slack around a net for masked stage2 rounds (qrouter: <= 200)
+# qrouter abandons a net whose best route crosses more than its rip-up limit of nets (10 by
+# default) without trying: the full-size baseline's last failed net crossed 11 and failed five
+# whole-die repair rounds (3797 s); with `limit 40` the same run routed it in 22 s. Repair runs
+# (`only`) pass this; windows keep the default, their failures go on to those repairs.
+REPAIR_RIP_LIMIT = 40
 
 
-def _masked_rounds(mask: int, budget_s: float | None = None) -> str:
+def _masked_rounds(mask: int, budget_s: float | None = None, rip: str = "") -> str:
     """Tcl: stage2 rounds with this mask while they make progress (at most 4) and, with a
     budget, while the run is younger than budget_s (checked before each round)."""
     left = "" if budget_s is None else f" && [clock milliseconds] - $t0 < {int(budget_s * 1000)}"
-    return (f"set i 0; while {{$r > 0 && $i < 4{left}}} {{set r2 [stage2 mask {mask} effort 30]; incr i; "
+    return (f"set i 0; while {{$r > 0 && $i < 4{left}}} {{set r2 [stage2 mask {mask} effort 30{rip}]; incr i; "
             f"puts \"FX_STAGE stage2mask{mask} $r2 [expr {{[clock milliseconds] - $t0}}]\"; "
             "if {$r2 >= $r} {set r $r2; break}; set r $r2}")
 
@@ -79,14 +84,19 @@ def obstructions(fp: Floorplan) -> list[str]:
 def write_script(path: Path, placed_def: Path, out_def: Path, fp: Floorplan, effort: int = 0,
                  obs: list[str] | None = None, ignore: list[str] | None = None,
                  quick: bool = False, only: list[str] | None = None,
-                 masks: tuple[int, ...] = STAGE2_MASKS, budget_s: float | None = None) -> Path:
+                 masks: tuple[int, ...] = STAGE2_MASKS, budget_s: float | None = None,
+                 rip_limit: int | None = None) -> Path:
     """qrouter Tcl script. Windowed runs pass `obs` (replacing the power-grid obstructions),
     `ignore` (nets qrouter reads, so their pins are nodes rather than obstructions, but does not
     route), quick=True (runs whose failures are routed again later: masked stage2 only while it
     makes progress, no unmasked rounds, no stage3) or `only` (the repair run: a DEF whose other
     nets are already routed; stage1 routes just these, stage2 rips up and re-routes whatever
     blocks them). `masks`: the corridors of the masked stage2 rounds, in order. `budget_s`
-    (quick runs): no stage2 round starts after that many seconds; the failures left go on."""
+    (quick runs): no stage2 round starts after that many seconds; the failures left go on.
+    `rip_limit`: how many blocking nets one stage2 re-route may rip up (None: qrouter's 10)."""
+    if rip_limit is not None and rip_limit < 1:
+        raise ValueError(f"rip_limit must be >= 1, got {rip_limit}")
+    rip = "" if rip_limit is None else f" limit {rip_limit}"
     if budget_s is not None and not quick:
         raise ValueError("budget_s is for quick runs, whose failures are routed again later")
     cfg = load_config()
@@ -122,17 +132,17 @@ def write_script(path: Path, placed_def: Path, out_def: Path, fp: Floorplan, eff
              # what that leaves, and unmasked rounds only in runs whose failures go nowhere
              # else: a quick run's unmasked round took 102 s for nothing on a strip of the
              # 82k-cell die (its 2 failures, like all, go on to the repairs).
-             *(_masked_rounds(m, budget_s) for m in masks),
+             *(_masked_rounds(m, budget_s, rip) for m in masks),
              *([] if quick else
                ["set i 0",
-                "while {$r > 0 && $i < 4} {set r [stage2 mask none effort 30]; incr i; "
+                f"while {{$r > 0 && $i < 4}} {{set r [stage2 mask none effort 30{rip}]; incr i; "
                 "puts \"FX_STAGE stage2 $r [expr {[clock milliseconds] - $t0}]\"}",
-                "if {$r > 0} {set r [stage3]; if {$r > 0} {set r [stage2 mask none]}; "
+                f"if {{$r > 0}} {{set r [stage3]; if {{$r > 0}} {{set r [stage2 mask none{rip}]}}; "
                 "puts \"FX_STAGE stage3 $r [expr {[clock milliseconds] - $t0}]\"}"]
                if only is None else
                # stage3 would re-route every net of the design: the repair run repeats stage2
                ["set i 0",
-                "while {$r > 0 && $i < 8} {set r2 [stage2 mask none effort 30]; "
+                f"while {{$r > 0 && $i < 8}} {{set r2 [stage2 mask none effort 30{rip}]; "
                 "incr i; puts \"FX_STAGE stage2 $r2 [expr {[clock milliseconds] - $t0}]\"; "
                 "if {$r2 >= $r && $i >= 3} {set r $r2; break}; set r $r2}"]),
              "cleanup all",

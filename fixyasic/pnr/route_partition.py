@@ -583,7 +583,7 @@ class PartitionedRouter:
         # never gained a net (11 on the 82k extractor's strips, 270 s); tile windows and repairs
         # keep them (an 82k tile window went 84 -> 47 failed in two, 617 s; a lite local repair
         # gained 2 nets)
-        from .route import STAGE2_MASKS, write_script
+        from .route import REPAIR_RIP_LIMIT, STAGE2_MASKS, write_script
         d = self.workdir / w.name
         d.mkdir(parents=True, exist_ok=True)
         for f in ("fail.out", "routed.def"):
@@ -591,6 +591,7 @@ class PartitionedRouter:
         obs, ignore = self._window_def(w, d / "window.def", wired)
         script = write_script(d / "route.tcl", (d / "window.def").resolve(), (d / "routed.def").resolve(),
                               self.fp, obs=obs, ignore=ignore, quick=True, only=only, budget_s=QUICK_BUDGET_S,
+                              rip_limit=REPAIR_RIP_LIMIT if only is not None else None,
                               masks=STAGE2_MASKS if wired is not None or w.name.startswith("L")
                               else STAGE2_MASKS[:1])
         return d, script, d / "routed.def"
@@ -799,7 +800,7 @@ class PartitionedRouter:
         and re-route loaded nets in the way. Returns the nets whose wiring changed. Each round
         has its own directory, so a net's statement in the merged DEF is in that round's
         routed.def."""
-        from .route import run_qrouter, write_script
+        from .route import REPAIR_RIP_LIMIT, run_qrouter, write_script
         k = len(s.dirs)
         d = self.workdir / ("repair" if k == 0 else f"repair_{k + 1}")
         d.mkdir(parents=True, exist_ok=True)
@@ -809,7 +810,7 @@ class PartitionedRouter:
         self._repair_def(d / "window.def", {n: st for n, st in s.st_of.items() if n not in s.hidden | todo})
         script = write_script(d / "route.tcl", (d / "window.def").resolve(), (d / "routed.def").resolve(),
                               self.fp, obs=[line for _, line in self.straps] + self._repair_metal(s, s.hidden),
-                              only=sorted(todo))
+                              only=sorted(todo), rip_limit=REPAIR_RIP_LIMIT)
         secs, nfail, log = run_qrouter(script, d, d / "routed.def", self.timeout)
         out = (d / "routed.def").read_text()
         bad = _failed_nets(d, nfail, "repair")
