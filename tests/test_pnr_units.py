@@ -189,6 +189,76 @@ def test_routed_def_and_spef_rc(tmp_path):
     assert "*D_NET n1" in text and "*I u1:Y O" in text and "*I u2:A I" in text
 
 
+TREE = """VERSION 5.8 ;
+DESIGN t ;
+UNITS DISTANCE MICRONS 1000 ;
+COMPONENTS 3 ;
+- u1 sky130_fd_sc_hd__inv_2 + PLACED ( 0 0 ) N ;
+- u2 sky130_fd_sc_hd__inv_2 + PLACED ( 20000 0 ) N ;
+- u3 sky130_fd_sc_hd__inv_2 + PLACED ( 500000 0 ) N ;
+END COMPONENTS
+NETS 1 ;
+- n1
+  ( u1 Y )
+  ( u2 A )
+  ( u3 A )
++ ROUTED li1 ( 730 1200 ) L1M1_PR
+  NEW met1 ( 730 1200 ) ( * 5000 ) ( 500270 * ) ( * 1200 )
+  NEW li1 ( 500270 1200 ) L1M1_PR
+BRANCH ;
+END NETS
+END DESIGN
+"""
+
+
+def _path_ohms(spef_text: str, net: str) -> dict[str, float]:
+    """Resistance from the net's driver pin to every node of its SPEF network (a tree)."""
+    body = spef_text.split(f"*D_NET {net} ", 1)[1].split("*END", 1)[0]
+    driver = re.search(r"^\*I (\S+) O$", body, re.M).group(1)
+    adj: dict[str, list[tuple[str, float]]] = {}
+    for a, b, r in re.findall(r"^\d+ (\S+) (\S+) ([\d.eE+-]+)$", body.split("*RES", 1)[1], re.M):
+        adj.setdefault(a, []).append((b, float(r)))
+        adj.setdefault(b, []).append((a, float(r)))
+    dist, todo = {driver: 0.0}, [driver]
+    while todo:
+        a = todo.pop()
+        for b, r in adj.get(a, []):
+            if b not in dist:
+                dist[b] = dist[a] + r
+                todo.append(b)
+    return dist
+
+
+def test_routed_spef_is_the_nets_rc_tree(tmp_path):
+    """A routed net becomes its RC network: the load 20 um down a branch that leaves the trunk
+    in its middle (and ends 20 nm beside its via, as qrouter's offset vias do) sees the
+    resistance of its own path, the load 500 um away that of the whole trunk; a star would give
+    both half the net's resistance. Wiring that does not reach a pin leaves the net a star."""
+    nl = Netlist("t", [], [Instance("u1", "sky130_fd_sc_hd__inv_2", {"A": "x", "Y": "n1"}),
+                          Instance("u2", "sky130_fd_sc_hd__inv_2", {"A": "n1", "Y": "y"}),
+                          Instance("u3", "sky130_fd_sc_hd__inv_2", {"A": "n1", "Y": "z"})])
+    L = lef.read_layers(config.pdk_files().tech_lef)
+    per_um = L["met1"].rpersq / L["met1"].width
+    via = L["mcon"].via_resistance
+    d = tmp_path / "r.def"
+    d.write_text(TREE.replace("BRANCH", "  NEW met1 ( 20270 5000 ) ( * 1220 )\n  NEW li1 ( 20270 1200 ) L1M1_PR"))
+    out = spef.write_spef(d, nl, tmp_path / "t.spef")
+    assert out.tree_nets == 1
+    text = out.path.read_text()
+    caps = text.split("*D_NET n1 ", 1)[1].split("*RES", 1)[0].split("*CAP", 1)[1]
+    assert sum(float(v) for v in re.findall(r"^\d+ \S+ (\S+)$", caps, re.M)) == \
+        pytest.approx(out.total_cap_pf, rel=1e-6)
+    ohms = _path_ohms(text, "n1")
+    assert ohms["u3:A"] == pytest.approx(per_um * (3.8 + 499.54 + 3.8) + 2 * via, rel=1e-3)
+    assert ohms["u2:A"] == pytest.approx(per_um * (3.8 + 19.54 + 3.78) + 2 * via, rel=1e-3)
+    star = spef.write_spef(d, nl, tmp_path / "s.spef", tree=False)
+    half = star.total_res_ohm / 2
+    assert ohms["u2:A"] < half / 5 and star.tree_nets == 0
+    # the branch stops 1 um short of u2's via: no tree, the star stands in
+    d.write_text(TREE.replace("BRANCH", "  NEW met1 ( 20270 5000 ) ( * 2200 )\n  NEW li1 ( 20270 1200 ) L1M1_PR"))
+    assert spef.write_spef(d, nl, tmp_path / "u.spef").tree_nets == 0
+
+
 GOOD = {"unrouted_nets": 0, "router_failed_nets": 0, "setupwns": 0.5, "activity_coverage": 0.99,
         "averagepower": 1e-3, "activity_source": "fashion_mnist", "shorts": 0, "stub_shorts": 0,
         "power_shorts": 0, "pin_shorts": 0, "holdwns": 0.02}

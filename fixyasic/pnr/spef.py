@@ -1,10 +1,12 @@
 """Parasitics: routed DEF -> SPEF with per-layer sheet resistance, area and fringe capacitance and
 per-cut via resistance from the technology LEF.
 
-Each net becomes a star: all wire capacitance on one internal node, the driver connected to it by
-half the net's wire+via resistance and every load by the other half. Coupling capacitance is not
-modelled (qrouter's wire spacing is not extracted). Before routing, `estimate_rc` gives each net
-an R and C from its placed pins' half-perimeter (for the hold repair's STA)."""
+A routed net becomes its RC network (fixyasic.pnr.rcnet: a resistor per wire piece and via, the
+capacitance on the nodes, each pin tied where the wiring touches it). A net whose wiring does not
+join its pins, and every net before routing (`estimate_rc`: R and C from the placed pins'
+half-perimeter, for the gate sizing's and hold repair's STA), becomes a star: all capacitance on
+one internal node, the driver connected to it by half the net's resistance and every load by the
+other half. Coupling capacitance is not modelled (qrouter's wire spacing is not extracted)."""
 
 from __future__ import annotations
 
@@ -14,9 +16,10 @@ from pathlib import Path
 
 from ..errors import InputError
 from .config import pdk_files
-from .defio import read_routed_nets, via_layers
+from .defio import RoutedNet, read_routed_nets, via_layers
 from .lef import layers_cached, macros_cached
 from .netlist import Netlist
+from .rcnet import TIE_OHM, RCNetwork, build
 
 _CUT_OF = {("li1", "met1"): "mcon", ("met1", "met2"): "via", ("met2", "met3"): "via2",
            ("met3", "met4"): "via3", ("met4", "met5"): "via4"}
@@ -28,6 +31,7 @@ class SpefResult:
     nets: int
     total_cap_pf: float
     total_res_ohm: float
+    tree_nets: int = 0          # nets written as their RC network (the rest as stars)
 
 
 def _esc(name: str) -> str:
@@ -41,11 +45,34 @@ def _esc(name: str) -> str:
     return "".join(out)
 
 
-def write_spef(routed_def: Path, nl: Netlist, out: Path, dbu: int = 1000) -> SpefResult:
-    """SPEF of the routed DEF's wires and vias."""
+def _pin_shapes(rd, inst: str, pin: str) -> list:
+    """A pin's shapes in die coordinates; [] when the DEF or the LEF does not place it."""
+    try:
+        return rd.pin_shapes(inst, pin)
+    except KeyError:
+        return []
+
+
+def write_spef(routed_def: Path, nl: Netlist, out: Path, dbu: int = 1000, tree: bool = True) -> SpefResult:
+    """SPEF of the routed DEF's wires and vias; tree=False: every net as a star."""
     layers = layers_cached(str(pdk_files().tech_lef))
     rc: dict[str, tuple[float, float]] = {}
-    for net, rn in read_routed_nets(routed_def).items():
+    routed = read_routed_nets(routed_def)
+    networks: dict[str, RCNetwork] = {}
+    if tree:
+        from .route_partition import read_router_def
+        rd = read_router_def(routed_def)
+        dbu = rd.dbu
+        # qrouter's stubs to off-grid pin points are in SPECIALNETS, under the net's name
+        stubs = read_routed_nets(routed_def, section="SPECIALNETS")
+        for net, rn in routed.items():
+            if net in stubs:
+                rn = RoutedNet(net, rn.conns, rn.wires + stubs[net].wires, rn.vias + stubs[net].vias)
+            shapes = {(i, p): _pin_shapes(rd, i, p) for i, p in rn.conns}
+            n = build(rn, shapes, layers, dbu) if all(shapes.values()) else None
+            if n is not None:
+                networks[net] = n
+    for net, rn in routed.items():
         c = r = 0.0
         for layer, xa, ya, xb, yb in rn.wires:
             lay = layers.get(layer)
@@ -60,7 +87,7 @@ def write_spef(routed_def: Path, nl: Netlist, out: Path, dbu: int = 1000) -> Spe
             if pair and _CUT_OF.get(pair) in layers:
                 r += layers[_CUT_OF[pair]].via_resistance
         rc[net] = (c, r)
-    return write_star_spef(nl, rc, out)
+    return write_star_spef(nl, rc, out, networks)
 
 
 # Pre-route estimate, fitted on the routed lite extractor (8.2k nets, qrouter, this SPEF writer):
@@ -87,8 +114,10 @@ def estimate_rc(nl: Netlist, fp, placement) -> dict[str, tuple[float, float]]:
     return rc
 
 
-def write_star_spef(nl: Netlist, rc: dict[str, tuple[float, float]], out: Path) -> SpefResult:
-    """SPEF with one star per net from its total (C pF, R ohm); nets missing from `rc` get 0."""
+def write_star_spef(nl: Netlist, rc: dict[str, tuple[float, float]], out: Path,
+                    networks: dict[str, RCNetwork] | None = None) -> SpefResult:
+    """SPEF with one star per net from its total (C pF, R ohm), nets missing from `rc` get 0;
+    a net in `networks` that ties every netlist pin of the net is written as that network."""
     macros = macros_cached(str(pdk_files().lef))
     cells = {i.name: i.cell for i in nl.instances}
     port_dir = dict(nl.port_bits())
@@ -99,18 +128,19 @@ def write_star_spef(nl: Netlist, rc: dict[str, tuple[float, float]], out: Path) 
          "*DESIGN_FLOW \"PIN_CAP NONE\"", "*DIVIDER /", "*DELIMITER :", "*BUS_DELIMITER [ ]",
          "*T_UNIT 1 NS", "*C_UNIT 1 PF", "*R_UNIT 1 OHM", "*L_UNIT 1 HENRY", ""]
     tot_c = tot_r = 0.0
-    count = 0
+    count = trees = 0
+    networks = networks or {}
     for net, conns in nets.items():
         c, r = rc.get(net, (0.0, 0.0))
         drivers, loads = [], []
         for inst, pin in conns:
             if inst == "PIN":
-                entry = (f"{_esc(pin)}", "I" if port_dir.get(pin) == "input" else "O", True)
+                entry = (f"{_esc(pin)}", "I" if port_dir.get(pin) == "input" else "O", True, (inst, pin))
                 (drivers if port_dir.get(pin) == "input" else loads).append(entry)
                 continue
             m = macros[cells[inst]]
             d = m.pins[pin].direction if pin in m.pins else "INPUT"
-            entry = (f"{_esc(inst)}:{pin}", "O" if d == "OUTPUT" else "I", False)
+            entry = (f"{_esc(inst)}:{pin}", "O" if d == "OUTPUT" else "I", False, (inst, pin))
             (drivers if d == "OUTPUT" else loads).append(entry)
         if not drivers and not loads:
             continue
@@ -120,14 +150,30 @@ def write_star_spef(nl: Netlist, rc: dict[str, tuple[float, float]], out: Path) 
         mid = f"{_esc(net)}:1"
         L.append(f"*D_NET {_esc(net)} {c:.6g}")
         L.append("*CONN")
-        for name, d, is_port in drivers + loads:
+        for name, d, is_port, _ in drivers + loads:
             L.append(f"*P {name} {d}" if is_port else f"*I {name} {d}")
+        tree = networks.get(net)
+        if tree is not None and all(key in tree.pins for *_, key in drivers + loads):
+            trees += 1
+            L.append("*CAP")
+            L.extend(f"{k + 1} {_esc(net)}:{k + 1} {cap:.6g}" for k, cap in enumerate(tree.caps))
+            L.append("*RES")
+            k = 0
+            for a, b, ohm in tree.res:
+                k += 1
+                L.append(f"{k} {_esc(net)}:{a + 1} {_esc(net)}:{b + 1} {max(ohm, 1e-3):.6g}")
+            for name, _, _, key in drivers + loads:
+                k += 1
+                L.append(f"{k} {name} {_esc(net)}:{tree.pins[key] + 1} {TIE_OHM:.6g}")
+            L.append("*END")
+            L.append("")
+            continue
         L.append("*CAP")
         L.append(f"1 {mid} {c:.6g}")
         L.append("*RES")
         half = max(r / 2, 1e-3)
         k = 1
-        for name, _, _ in drivers + loads:
+        for name, _, _, _ in drivers + loads:
             L.append(f"{k} {name} {mid} {half:.6g}")
             k += 1
         L.append("*END")
@@ -136,4 +182,4 @@ def write_star_spef(nl: Netlist, rc: dict[str, tuple[float, float]], out: Path) 
     tmp = out.with_suffix(".tmp")
     tmp.write_text("\n".join(L) + "\n")
     tmp.replace(out)
-    return SpefResult(out, count, tot_c, tot_r)
+    return SpefResult(out, count, tot_c, tot_r, trees)
