@@ -193,3 +193,31 @@ def test_wire_limited_net_split_among_repeaters(tmp_path, monkeypatch):
         while net in bufs:
             net = bufs[net]
         assert net == "y"
+
+
+def test_clock_tree_buffers_sized_for_slew(tmp_path, monkeypatch):
+    """step_cts's buffers above CLOCK_SLEW_TARGET_NS go up a clkbuf size per round (the target
+    is lowered here so that a die small enough for a unit test has tree buffers over it); the
+    flip-flops, their connections and the placement's legality are untouched."""
+    require("sta")
+    n = 40
+    v = ["module ck (clk, d, q);", "  input clk;", f"  input [{n - 1}:0] d;", f"  output [{n - 1}:0] q;"]
+    v += [f"  {HD}dfxtp_4 r{i} (.CLK(clk), .D(d[{i}]), .Q(q[{i}]));" for i in range(n)]
+    (tmp_path / "ck.v").write_text("\n".join([*v, "endmodule"]) + "\n")
+    opt = steps.PnrOptions(clock_ns=10.0, utilization=0.05)
+    steps.step_floorplan(tmp_path / "ck.v", "ck", tmp_path, opt)
+    steps.step_place("ck", tmp_path, opt)
+    steps.step_cts("ck", tmp_path, opt)
+    nl0, _, _ = _load(tmp_path, "ck")
+    tree = {i.name: i.cell for i in nl0.instances if i.name.startswith(resize.CLOCK_TREE_PREFIX)}
+    assert tree and set(tree.values()) == {f"{HD}clkbuf_4"}
+    monkeypatch.setattr(resize, "CLOCK_SLEW_TARGET_NS", 0.05)
+    m = steps.step_resize("ck", tmp_path, opt)
+    nl, fp, pl = _load(tmp_path, "ck")
+    cells = {i.name: i.cell for i in nl.instances}
+    grown = [b for b in tree if cells[b] != tree[b]]
+    assert m["resize_clock_buffers"] == len(grown) >= 1
+    assert all(cells[b] in (f"{HD}clkbuf_8", f"{HD}clkbuf_16") for b in grown)
+    assert m["resize_est_clock_slew_after"] < m["resize_est_clock_slew_before"]
+    assert {i.name: i.conns for i in nl.instances} == {i.name: i.conns for i in nl0.instances}
+    assert check_legal(nl, fp, pl) == []
