@@ -259,7 +259,8 @@ def step_parasitics(top: str, run_dir: Path, opt: PnrOptions) -> dict:
     p = _paths(run_dir, top)
     nl = _netlist(run_dir, top)
     r = spefmod.write_spef(p["routed"], nl, p["spef"])
-    return {"spef_nets": r.nets, "wire_cap_pf": r.total_cap_pf, "wire_res_ohm": r.total_res_ohm}
+    return {"spef_nets": r.nets, "spef_tree_nets": r.tree_nets, "wire_cap_pf": r.total_cap_pf,
+            "wire_res_ohm": r.total_res_ohm}
 
 
 def step_timing(top: str, run_dir: Path, opt: PnrOptions) -> dict:
