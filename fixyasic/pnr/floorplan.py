@@ -213,3 +213,13 @@ def _place_pins(nl: Netlist, fp: Floorplan, nbits: int) -> list[IoPin]:
         for n, x in zip(names, xs):
             pins.append(IoPin(n, dirn, lv, x, yedge, rect))
     return pins
+
+
+def track_supply_um(fp: Floorplan) -> float:
+    """Routing track length the die offers above li1 (um): die area / pitch per routing layer.
+    li1 is left out: qrouter uses it only to reach pins."""
+    cfg = load_config()
+    layers = layers_cached(str(pdk_files().tech_lef))
+    area = (fp.die[2] - fp.die[0]) * (fp.die[3] - fp.die[1]) / fp.dbu ** 2
+    return sum(area / layers[n].pitch for n in cfg["route_layers"][1:] if layers[n].pitch > 0)
+

@@ -63,6 +63,8 @@ def run_sc_flow(sources: list[Path], top: str, out_dir: Path, opt: PnrOptions | 
                     t.set("var", "stimulus", str(stim_file))
                 if step == "place" and opt.spread_density:
                     t.set("var", "spread_density", opt.spread_density)
+                if step == "place" and opt.max_wire_demand:
+                    t.set("var", "max_wire_demand", opt.max_wire_demand)
                 if step == "resize":
                     t.set("var", "resize", opt.resize)
                 if step == "holdfix":

@@ -146,10 +146,14 @@ class PlaceTask(_PnrTask):
         self.add_parameter("spread_density", "float",
                            "spread the cells over the rows: global placement at this density (0 = off)",
                            defvalue=0.0)
+        self.add_parameter("max_wire_demand", "float",
+                           "wirelength / track supply above which the die is floorplanned again at a "
+                           "lower utilization and placed again (0 = off)", defvalue=0.0)
 
     def _opts(self) -> steps.PnrOptions:
         opt = super()._opts()
         opt.spread_density = float(self.get("var", "spread_density")) or None
+        opt.max_wire_demand = float(self.get("var", "max_wire_demand")) or None
         return opt
 
     def run(self):
