@@ -54,6 +54,10 @@ class ChainConfig:
     # and 2199 hold buffers in the baseline's register files; the margin covers routed clock wire
     input_min_delay_ns: float = 1.0
     hold_margin_ns: float = 0.1
+    # windowed routing order, and the placed wirelength / track supply above which a design is
+    # floorplanned again at a lower utilization (PnrOptions.max_wire_demand; docs/flow.md)
+    route_order: str = "top-down"
+    max_wire_demand: float | None = None
     area_tolerance: float = 0.10
     seed: int = 0
     pnr_jobs: int = 2               # designs placed and routed at the same time
@@ -66,7 +70,10 @@ class ChainConfig:
     def full(cls) -> "ChainConfig":
         """The default configuration: default preset, all targets, full data, more images."""
         return cls(preset="default", source_limit=None, targets=[], target_limit=None, test_limit=None,
-                   float_epochs=None, qat_epochs=None, target_epochs=None, cosim_images=100, power_images=4)
+                   float_epochs=None, qat_epochs=None, target_epochs=None, cosim_images=100, power_images=4,
+                   # measured at full size: the baseline routes bottom-up (register-file nets
+                   # first) at wire demand 0.117; the extractor, at 0.201, left hundreds failed
+                   route_order="bottom-up", max_wire_demand=0.15)
 
 
 def _log(msg: str) -> None:
@@ -229,6 +236,7 @@ class Chain:
         return PnrOptions(clock_ns=self.cfg.clock_ns, placer=self.cfg.placer,
                           utilization=self.cfg.utilization, spread_density=self.cfg.spread_density,
                           hold_margin_ns=self.cfg.hold_margin_ns, input_min_delay_ns=self.cfg.input_min_delay_ns,
+                          route_order=self.cfg.route_order, max_wire_demand=self.cfg.max_wire_demand,
                           reset_port="rst")
 
     def implement(self, name: str, netlist: Path, top: str, stimulus) -> Any:

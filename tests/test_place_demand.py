@@ -54,3 +54,14 @@ def test_wire_demand_refloorplans_once(tmp_path):
     assert check_legal(nl, fp_b, pl) == []
     die = fp_b.die
     assert f"DIEAREA ( {die[0]} {die[1]} ) ( {die[2]} {die[3]} )" in (b / "ring.placed.def").read_text()
+
+
+def test_run_configs_pass_route_order_and_wire_demand(tmp_path):
+    """`fixyasic run --config full` places with the wire-demand cap and routes bottom-up; the
+    lite configuration (the CI tapeout) keeps the top-down order and its utilization."""
+    from fixyasic.pipeline import Chain, ChainConfig
+    full = Chain(tmp_path / "f", ChainConfig.full())._pnr_options()
+    lite = Chain(tmp_path / "l", ChainConfig.lite())._pnr_options()
+    assert (full.route_order, full.max_wire_demand) == ("bottom-up", 0.15)
+    assert (lite.route_order, lite.max_wire_demand) == ("top-down", None)
+    assert full.utilization == lite.utilization == 0.35
