@@ -15,6 +15,10 @@ class ToolError(FixyasicError):
     """An external tool is missing, too old, or failed."""
 
 
+class ToolTimeout(ToolError):
+    """An external tool ran past its time limit and was stopped."""
+
+
 class PdkError(FixyasicError):
     """PDK data is missing or incomplete."""
 

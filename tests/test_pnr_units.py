@@ -396,6 +396,13 @@ def test_repair_runs_raise_the_rip_up_limit(tmp_path):
     assert not any("limit" in a for a in window), window
     with pytest.raises(ValueError):
         write_script(tmp_path / "r.tcl", tmp_path / "in.def", tmp_path / "out.def", None, obs=[], rip_limit=0)
+    # unmasked rounds start only within the repair's budget (a spent budget: none)
+    assert [a.split()[:2] for a in stage2_args(only=["a", "b", "c"], masks=())] == [["mask", "none"]] * 3
+    assert stage2_args(only=["a", "b", "c"], masks=(), unmasked_budget_s=0) == []
+    assert len(stage2_args(only=["a", "b", "c"], masks=(), unmasked_budget_s=600)) == 3
+    with pytest.raises(ValueError):
+        write_script(tmp_path / "r.tcl", tmp_path / "in.def", tmp_path / "out.def", None, obs=[],
+                     unmasked_budget_s=10)
 
 
 def test_input_min_delay_is_measured_from_a_register_clock():

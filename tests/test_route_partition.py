@@ -243,6 +243,31 @@ def test_failures_over_the_repair_budget_are_left_unrouted_and_reported(placed, 
     assert lost and not res.unrepaired and rp.check_routed(tmp_path / "b.def").unrouted == []
 
 
+def test_a_repair_run_past_the_timeout_leaves_its_nets_failed_not_the_flow_dead(placed, tmp_path):
+    """The whole-die repair run gets a timeout the real qrouter cannot meet: the route still
+    returns, the net it was to repair is counted failed and is unrouted in the output DEF, and
+    the summary names the stopped run (the full-size baseline's first repair run once took
+    over an hour and killed the whole flow with it)."""
+    from fixyasic.pnr.floorplan import Floorplan
+
+    fp = Floorplan.load(placed / f"{TOP}.fp.json")
+    rd = rp.read_router_def(placed / f"{TOP}.router.def")
+    lost: list[str] = []
+
+    class Stopped(_failing_router(lost, lambda nets: sorted(nets)[0] if nets else None)):
+        def _repair_round(self, s, todo):
+            self.timeout = 0.01
+            return super()._repair_round(s, todo)
+
+    res = Stopped(rd, fp, tmp_path, timeout=600).route(2, tmp_path / "out.def", local_repair=False)
+    assert lost and res.repair_timed_out is not None and res.repair_timed_out.name == "qrouter.log"
+    assert res.summary()["repair_timed_out"] == str(res.repair_timed_out)
+    assert res.failed >= 1
+    final = {n for r in res.runs if r.final for n in r.failed}
+    assert set(lost) <= final
+    assert set(lost) <= set(rp.check_routed(tmp_path / "out.def").unrouted)
+
+
 def test_local_repair_routes_a_window_failure_on_its_window(placed, tmp_path):
     """A window's failed net is routed again on that window (real qrouter), its neighbours loaded
     as routes: with no budget for the whole-die repair the net still ends routed, by a local run,

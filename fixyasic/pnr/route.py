@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import ToolError
+from ..errors import ToolError, ToolTimeout
 from ..toolcheck import require
 from .config import load_config, pdk_files, router_lef
 from .defio import STACK_MET3_PATCH, _pwr_specialnets, read_routed_nets
@@ -85,7 +85,7 @@ def write_script(path: Path, placed_def: Path, out_def: Path, fp: Floorplan, eff
                  obs: list[str] | None = None, ignore: list[str] | None = None,
                  quick: bool = False, only: list[str] | None = None,
                  masks: tuple[int, ...] = STAGE2_MASKS, budget_s: float | None = None,
-                 rip_limit: int | None = None) -> Path:
+                 rip_limit: int | None = None, unmasked_budget_s: float | None = None) -> Path:
     """qrouter Tcl script. Windowed runs pass `obs` (replacing the power-grid obstructions),
     `ignore` (nets qrouter reads, so their pins are nodes rather than obstructions, but does not
     route), quick=True (runs whose failures are routed again later: masked stage2 only while it
@@ -93,10 +93,15 @@ def write_script(path: Path, placed_def: Path, out_def: Path, fp: Floorplan, eff
     nets are already routed; stage1 routes just these, stage2 rips up and re-routes whatever
     blocks them). `masks`: the corridors of the masked stage2 rounds, in order. `budget_s`
     (quick runs): no stage2 round starts after that many seconds; the failures left go on.
-    `rip_limit`: how many blocking nets one stage2 re-route may rip up (None: qrouter's 10)."""
+    `rip_limit`: how many blocking nets one stage2 re-route may rip up (None: qrouter's 10).
+    `unmasked_budget_s` (repair runs): no unmasked stage2 round starts after that many seconds."""
     if rip_limit is not None and rip_limit < 1:
         raise ValueError(f"rip_limit must be >= 1, got {rip_limit}")
     rip = "" if rip_limit is None else f" limit {rip_limit}"
+    if unmasked_budget_s is not None and only is None:
+        raise ValueError("unmasked_budget_s is for repair runs (`only`)")
+    unmasked_left = "" if unmasked_budget_s is None else \
+        f" && [clock milliseconds] - $t0 < {int(unmasked_budget_s * 1000)}"
     if budget_s is not None and not quick:
         raise ValueError("budget_s is for quick runs, whose failures are routed again later")
     cfg = load_config()
@@ -141,8 +146,11 @@ def write_script(path: Path, placed_def: Path, out_def: Path, fp: Floorplan, eff
                 "puts \"FX_STAGE stage3 $r [expr {[clock milliseconds] - $t0}]\"}"]
                if only is None else
                # stage3 would re-route every net of the design: the repair run repeats stage2
+               # unmasked rounds on a large die: ~1300 s each on the full-size baseline, and
+               # neither there nor in any earlier full-size repair did one route a net the
+               # masked rounds had left; past the budget the failures go to the next repair run
                ["set i 0",
-                f"while {{$r > 0 && $i < 8}} {{set r2 [stage2 mask none effort 30{rip}]; "
+                f"while {{$r > 0 && $i < 8{unmasked_left}}} {{set r2 [stage2 mask none effort 30{rip}]; "
                 "incr i; puts \"FX_STAGE stage2 $r2 [expr {[clock milliseconds] - $t0}]\"; "
                 "if {$r2 >= $r && $i >= 3} {set r $r2; break}; set r $r2}"]),
              "cleanup all",
@@ -229,7 +237,7 @@ def run_qrouter(script: Path, workdir: Path, out_def: Path, timeout: float) -> t
             proc = subprocess.run([exe, "-nog", "-noc", "-s", str(Path(script).resolve())], cwd=workdir,
                                   stdout=fh, stderr=subprocess.STDOUT, timeout=timeout)
         except subprocess.TimeoutExpired:
-            raise ToolError(f"qrouter did not finish within {timeout:.0f} s (log: {log})") from None
+            raise ToolTimeout(f"qrouter did not finish within {timeout:.0f} s (log: {log})") from None
     secs = time.time() - t0
     text = log.read_text(errors="replace")
     if not out_def.exists():

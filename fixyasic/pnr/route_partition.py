@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from ..errors import ToolError
+from ..errors import ToolError, ToolTimeout
 from ..toolcheck import require
 from .config import load_config, pdk_files
 from .defio import read_routed_nets, via_layers
@@ -60,6 +60,7 @@ JOBS = 2                      # qrouter processes of one phase running at once
 REPAIR_UNHIDE_UM = 5.0        # repair: unreadable nets this close to a still-failing net go again
 REPAIR_ROUNDS = 3             # repair runs driven by the shorts of the nets each run routed
 REPAIR_SWEEPS = 2             # then runs for whatever the whole merged DEF still has shorted
+REPAIR_UNMASKED_BUDGET_S = 600.0  # whole-die repair: no unmasked stage2 round starts later (route.write_script)
 REGION_GROWTH = (1, 2)        # region repair passes: level-0 tiles added around the failures
 # strip windows for nets no tile window holds: the whole width (or height) of the die and this
 # share of the other side, at half-strip steps. Of the 82k-cell extractor's 2050 such nets 78 %
@@ -489,6 +490,7 @@ class _RepairState:
     dirs: list[Path] = field(default_factory=list)       # per run
     secs: list[float] = field(default_factory=list)
     vias: list[dict[str, str]] = field(default_factory=list)
+    timed_out: Path | None = None          # log of a run stopped at the timeout: no more runs
 
 
 def _strap_obs(fp: Floorplan) -> list[tuple[Rect, str]]:
@@ -508,6 +510,7 @@ def _obs_line(layer: str, r: Rect, dbu: int) -> str:
 class PartitionedRouter:
     def __init__(self, rd: RouterDef, fp: Floorplan, workdir: Path, timeout: float):
         self.rd, self.fp, self.workdir, self.timeout = rd, fp, workdir, timeout
+        self.timed_out: Path | None = None     # a whole-die repair run stopped at the timeout
         self.grid = routing_grid(rd)
         self.tech = tech(rd.dbu)
         self.route_layers = set(self.tech.width)
@@ -810,8 +813,20 @@ class PartitionedRouter:
         self._repair_def(d / "window.def", {n: st for n, st in s.st_of.items() if n not in s.hidden | todo})
         script = write_script(d / "route.tcl", (d / "window.def").resolve(), (d / "routed.def").resolve(),
                               self.fp, obs=[line for _, line in self.straps] + self._repair_metal(s, s.hidden),
-                              only=sorted(todo), rip_limit=REPAIR_RIP_LIMIT)
-        secs, nfail, log = run_qrouter(script, d, d / "routed.def", self.timeout)
+                              only=sorted(todo), rip_limit=REPAIR_RIP_LIMIT,
+                              unmasked_budget_s=min(REPAIR_UNMASKED_BUDGET_S, self.timeout / 4))
+        try:
+            secs, nfail, log = run_qrouter(script, d, d / "routed.def", self.timeout)
+        except ToolTimeout:
+            # the run's work is lost (qrouter writes its DEF at the end): the nets it was to
+            # route keep their earlier wiring, shorts and all, or stay failed; the route is
+            # reported with them instead of the whole flow dying here
+            s.timed_out = self.timed_out = d / "qrouter.log"
+            s.failed |= {n for n in todo if n not in s.st_of}
+            s.dirs.append(d)  # the last run carries the failed nets (_repair_results)
+            s.secs.append(self.timeout)
+            s.vias.append({})
+            return set()
         out = (d / "routed.def").read_text()
         bad = _failed_nets(d, nfail, "repair")
         now = todo | _ripped_up(log)
@@ -865,6 +880,8 @@ class PartitionedRouter:
             if not todo:
                 break
             now = self._repair_round(s, todo)
+            if s.timed_out:
+                return self._repair_results(s, results)
             shorts = [sh for sh in check_routed(s.merged).shorts if sh[0] in now or sh[1] in now]
             if not shorts and not s.failed:
                 break
@@ -876,6 +893,8 @@ class PartitionedRouter:
             if not todo and not s.failed:
                 break
             self._repair_round(s, todo | s.failed | self._near_failed(s))
+            if s.timed_out:
+                break
         return self._repair_results(s, results)
 
     def _repair_results(self, s: "_RepairState", results: list[RunResult]) -> list[RunResult]:
@@ -972,7 +991,8 @@ class PartitionedRouter:
         return PartitionResult(results, escalated, phase_secs, time.time() - t0, tiles,
                                self.workdir / results[-1].window.name / "qrouter.log", order,
                                ripped=len(ripped_all), unrepaired=unrepaired, local_left=local_left,
-                               region_left=region_left, region_passes=region_passes)
+                               region_left=region_left, region_passes=region_passes,
+                               repair_timed_out=self.timed_out)
 
 
 @dataclass
@@ -990,6 +1010,7 @@ class PartitionResult:
     local_left: int = 0                           # failed nets left after the local (window) repairs
     region_left: int = 0                          # ... and after the region repairs
     region_passes: list[int] = field(default_factory=list)  # failed nets left after each region pass
+    repair_timed_out: Path | None = None          # log of the whole-die repair run stopped at the timeout
 
     @property
     def failed(self) -> int:
@@ -1007,7 +1028,8 @@ class PartitionResult:
                 "qrouter_seconds": round(sum(r.seconds for r in self.runs), 2),
                 "seconds": round(self.seconds, 2), "check": self.check, "unrepaired": len(self.unrepaired),
                 "after_local_repair": self.local_left, "after_region_repair": self.region_left,
-                "region_passes": self.region_passes}
+                "region_passes": self.region_passes,
+                "repair_timed_out": str(self.repair_timed_out) if self.repair_timed_out else None}
 
 
 def merge(rd: RouterDef, results: list[RunResult], vias: dict[str, str], out_def: Path) -> None:
