@@ -72,6 +72,48 @@ def test_cosim_odd_shapes(case):
         assert sim.outputs.min() < 0
 
 
+def test_requant_rtl_matches_the_integer_model(tmp_path):
+    """fxb_requant (the baseline's drain path) against qnet.requantize on iverilog: every shift
+    0..31, ReLU on and off, accumulators at the int32 extremes, around each rounding boundary
+    (+-2^(shift-1)) and random."""
+    from pathlib import Path
+
+    from fixyasic.qnet import requantize
+    from fixyasic.sim import simulate
+    require("iverilog")
+    rng = np.random.default_rng(7)
+    cases = []
+    for shift in range(32):
+        accs = {-2**31, -2**31 + 1, 2**31 - 1, 2**31 - 2, 0, 1, -1, 127, 128, -128, -129}
+        if shift:
+            h = 1 << (shift - 1)
+            accs |= {max(-2**31, min(2**31 - 1, m * h + d)) for m in (-3, -1, 1, 3) for d in (-1, 0, 1)}
+        accs |= set(int(a) for a in rng.integers(-2**31, 2**31, 40))
+        cases += [(a, shift, relu) for a in sorted(accs) for relu in (0, 1)]
+    (tmp_path / "vec.txt").write_text("".join(f"{a & 0xFFFFFFFF:08x} {s:02x} {r}\n" for a, s, r in cases))
+    src = Path(source_files()[0]).parent / "fxb_requant.v"
+    tb = tmp_path / "tb.v"
+    tb.write_text(f"""module tb;
+  reg [31:0] acc; reg [4:0] shift; reg relu; wire [7:0] y; integer fd, n;
+  fxb_requant dut(.acc(acc), .shift(shift), .relu(relu), .y(y));
+  initial begin
+    fd = $fopen("{tmp_path / 'vec.txt'}", "r");
+    while (!$feof(fd)) begin
+      n = $fscanf(fd, "%h %h %d\\n", acc, shift, relu);
+      if (n == 3) begin #1 $display("%0d", $signed(y)); end
+    end
+    $finish;
+  end
+endmodule
+""")
+    out = simulate([src, tb], "tb", tmp_path / "sim").stdout.split()
+    got = [int(v) for v in out]
+    want = [int(requantize(np.array([a]), s, bool(r))[0]) for a, s, r in cases]
+    assert len(got) == len(cases) > 2000
+    bad = [(c, g, w) for c, g, w in zip(cases, got, want) if g != w]
+    assert not bad, bad[:5]
+
+
 # ----------------------------------------------------------------- compiler / emulator
 @pytest.mark.parametrize("seed", range(12))
 def test_emulated_program_matches_integer_model(seed):
