@@ -50,11 +50,11 @@ def _placed(d: Path, top: str, netlist: Path, opt: steps.PnrOptions) -> Path:
 def _est_timing(d: Path, top: str, opt: steps.PnrOptions) -> dict:
     """step_timing (real OpenSTA) on a SPEF estimated from the placement."""
     from fixyasic.pnr.floorplan import Floorplan
-    from fixyasic.pnr.spef import estimate_rc, write_star_spef
+    from fixyasic.pnr.spef import write_estimated_spef
     nl = steps._netlist(d, top)
     fp = Floorplan.load(d / f"{top}.fp.json")
     pl = json.loads((d / f"{top}.placement.json").read_text())
-    write_star_spef(nl, estimate_rc(nl, fp, pl), d / f"{top}.spef")
+    write_estimated_spef(nl, fp, pl, d / f"{top}.spef")
     return steps.step_timing(top, d, opt)
 
 

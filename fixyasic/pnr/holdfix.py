@@ -8,7 +8,7 @@ OpenROAD), so this module does the textbook fix: delay buffers between the viola
 and its net.
 
 Each round: the netlist and an estimated SPEF (wire RC from the placement,
-fixyasic.pnr.spef.estimate_rc) go through OpenSTA with the flow's own constraints
+fixyasic.pnr.spef.estimate_parasitics, an RC tree per net) go through OpenSTA with the flow's own constraints
 (fixyasic.pnr.sta.timing_tcl); every register pin with hold slack below the margin gets
 k = ceil(missing / delay per buffer) more buffers in front of it, never more than its setup slack
 allows. The delay per buffer starts from a nominal value and is re-measured from the slack the
@@ -32,7 +32,7 @@ from .defio import Placement
 from .floorplan import Floorplan
 from .lef import macros_cached
 from .netlist import Instance, Netlist
-from .spef import estimate_rc, write_star_spef
+from .spef import write_estimated_spef
 from .sta import run_tcl, timing_tcl
 
 # buf_1: the smallest buffer whose pins qrouter reaches (dlygate*/clkdlybuf* would give more delay
@@ -84,7 +84,7 @@ def analyse(nl: Netlist, fp: Floorplan, placement: Placement, workdir: Path, clo
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     v = nl.write_verilog(workdir / f"{nl.top}.v")
-    spef = write_star_spef(nl, estimate_rc(nl, fp, placement), workdir / f"{nl.top}.est.spef").path
+    spef = write_estimated_spef(nl, fp, placement, workdir / f"{nl.top}.est.spef").path
     T = timing_tcl(v, nl, clock_ns, spef, clock_port, corner, input_min_delay_ns=input_min_delay_ns)
     every = "-group_count 100000000 -endpoint_count 1 -format end -digits 4"
     T += ['puts "FX_WNS [sta::worst_slack_cmd max] [sta::worst_slack_cmd min]"',

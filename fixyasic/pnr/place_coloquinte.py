@@ -127,24 +127,31 @@ def place_coloquinte(nl: Netlist, fp: Floorplan, effort: int = 3, pad_sites: int
     return PlaceResult(placement, hpwl, time.time() - t0, "coloquinte")
 
 
-def net_pin_points(nl: Netlist, fp: Floorplan, placement: Placement, macros):
-    """(net, [(x, y) dbu of each placed pin centre and IO pin]) for every net of `nl`."""
+def net_pins(nl: Netlist, fp: Floorplan, placement: Placement, macros):
+    """(net, [((instance, pin) or ("PIN", port), (x, y) dbu of the placed pin centre or IO
+    pin)]) for every net of `nl`; ports without a placed IO pin are left out."""
     pins = {p.name: (p.x, p.y) for p in fp.pins}
     cells = {i.name: i.cell for i in nl.instances}
     for net, conns in nl.nets().items():
-        pts = []
+        out = []
         for iname, pin in conns:
             if iname == "PIN":
                 if pin in pins:
-                    pts.append(pins[pin])
+                    out.append(((iname, pin), pins[pin]))
                 continue
             x, y, o = placement[iname]
             m = macros[cells[iname]]
             px, py = m.pins[pin].center() if pin in m.pins else (m.width / 2, m.height / 2)
             if o == "FS":
                 py = m.height - py
-            pts.append((x + px * fp.dbu, y + py * fp.dbu))
-        yield net, pts
+            out.append(((iname, pin), (x + px * fp.dbu, y + py * fp.dbu)))
+        yield net, out
+
+
+def net_pin_points(nl: Netlist, fp: Floorplan, placement: Placement, macros):
+    """(net, [(x, y) dbu of each placed pin centre and IO pin]) for every net of `nl`."""
+    for net, pins in net_pins(nl, fp, placement, macros):
+        yield net, [pt for _, pt in pins]
 
 
 def half_perimeter(pts) -> float:

@@ -5,8 +5,8 @@ Synthesis sizes cells with no idea of the wires: on a placed full-size design a 
 up driving 0.42 pF and an `a211oi_1` (max_capacitance 0.048 pF) 0.26 pF with a 9 ns slew, and
 those drivers are most of its setup violations. Nothing else here sizes gates (no OpenROAD), so:
 
-Each round writes the netlist and a SPEF estimated from the placement (the hold repair's
-`spef.estimate_rc`), runs OpenSTA with the flow's constraints (`sta.timing_tcl`) and reads, for
+Each round writes the netlist and a SPEF estimated from the placement (`spef.estimate_rc`, one
+star per net), runs OpenSTA with the flow's constraints (`sta.timing_tcl`) and reads, for
 every cell output pin, its worst slew and the capacitance it drives. A driver violates when its
 slew is above SLEW_TARGET_NS or its output pin's liberty max_transition, or its load is above
 the pin's liberty max_capacitance (this 2019 OpenSTA has no max-capacitance check of its own).
@@ -189,6 +189,10 @@ def measure(nl: Netlist, fp: Floorplan, placement: Placement, workdir: Path, clo
     workdir.mkdir(parents=True, exist_ok=True)
     macros = macros_cached(str(pdk_files().lef))
     v = nl.write_verilog(workdir / f"{nl.top}.v")
+    # stars, not the hold repair's trees: this OpenSTA degrades a load's slew through a star's
+    # per-pin resistor but on a tree gives every load the driver's slew (the wire's delay, no
+    # slew), which would hide the wire-limited nets below (the test's 16-load net: 16 load
+    # pins over the limit as a star, none as a tree)
     spef = write_star_spef(nl, estimate_rc(nl, fp, placement), workdir / f"{nl.top}.est.spef").path
     pins = output_pins(nl, macros)
     (workdir / "drivers.txt").write_text("\n".join(pins) + "\n")

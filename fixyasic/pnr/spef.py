@@ -2,11 +2,13 @@
 per-cut via resistance from the technology LEF.
 
 A routed net becomes its RC network (fixyasic.pnr.rcnet: a resistor per wire piece and via, the
-capacitance on the nodes, each pin tied where the wiring touches it). A net whose wiring does not
-join its pins, and every net before routing (`estimate_rc`: R and C from the placed pins'
-half-perimeter, for the gate sizing's and hold repair's STA), becomes a star: all capacitance on
-one internal node, the driver connected to it by half the net's resistance and every load by the
-other half. Coupling capacitance is not modelled (qrouter's wire spacing is not extracted)."""
+capacitance on the nodes, each pin tied where the wiring touches it). Before routing (the gate
+sizing's and hold repair's STA) a net becomes a tree over its placed pins (`estimate_parasitics`:
+totals from the pins' half-perimeter, `estimate_rc`, spread over their minimum spanning tree). A
+routed net whose wiring does not join its pins, and a net with too many pins for the tree,
+becomes a star: all capacitance on one internal node, the driver connected to it by half the
+net's resistance and every load by the other half. Coupling capacitance is not modelled
+(qrouter's wire spacing is not extracted)."""
 
 from __future__ import annotations
 
@@ -112,6 +114,73 @@ def estimate_rc(nl: Netlist, fp, placement) -> dict[str, tuple[float, float]]:
         rc[net] = (hpwl * (EST_C_PF_PER_UM + EST_C_PF_PER_UM_PER_PIN * (n - 2)),
                    EST_R_OHM_PER_PIN * n + EST_R_OHM_PER_UM * hpwl)
     return rc
+
+
+# nets with more placed pins than this stay stars (Prim's tree is quadratic in the pins)
+EST_TREE_MAX_PINS = 400
+
+
+def _mst(pts: list[tuple[float, float]]) -> list[tuple[int, int, float]]:
+    """Rectilinear minimum spanning tree (Prim): edges (a, b, length in the points' unit)."""
+    n = len(pts)
+    best = [(abs(pts[0][0] - x) + abs(pts[0][1] - y), 0) for x, y in pts]
+    done = [False] * n
+    done[0] = True
+    edges = []
+    for _ in range(n - 1):
+        k = min((i for i in range(n) if not done[i]), key=lambda i: best[i][0])
+        done[k] = True
+        edges.append((best[k][1], k, best[k][0]))
+        kx, ky = pts[k]
+        for i in range(n):
+            if not done[i]:
+                d = abs(kx - pts[i][0]) + abs(ky - pts[i][1])
+                if d < best[i][0]:
+                    best[i] = (d, k)
+    return edges
+
+
+def estimate_parasitics(nl: Netlist, fp, placement) -> tuple[dict[str, tuple[float, float]],
+                                                              dict[str, RCNetwork]]:
+    """Before routing: each net's total (C pF, R ohm) as in estimate_rc, and its RC tree: the
+    rectilinear minimum spanning tree of its placed pins, that total wire C spread over the
+    tree's edges by length, EST_R_OHM_PER_UM along them and EST_R_OHM_PER_PIN (the via stack)
+    between each pin and the tree. A star gives every load of a net the resistance of all its
+    pins and its whole length; on the routed designs each load sees the wiring on its own path
+    (rcnet), which the tree approximates."""
+    from .place_coloquinte import half_perimeter, net_pins
+    macros = macros_cached(str(pdk_files().lef))
+    rc: dict[str, tuple[float, float]] = {}
+    networks: dict[str, RCNetwork] = {}
+    for net, pins in net_pins(nl, fp, placement, macros):
+        n = len(pins)
+        if n < 2:
+            continue
+        pts = [pt for _, pt in pins]
+        hpwl = half_perimeter(pts) / fp.dbu
+        c = hpwl * (EST_C_PF_PER_UM + EST_C_PF_PER_UM_PER_PIN * (n - 2))
+        rc[net] = (c, EST_R_OHM_PER_PIN * n + EST_R_OHM_PER_UM * hpwl)
+        if n > EST_TREE_MAX_PINS:
+            continue
+        edges = _mst(pts)
+        total = sum(length for _, _, length in edges)
+        tree = RCNetwork(caps=[0.0] * (2 * n))
+        for a, b, length in edges:
+            share = c * (length / total if total > 0 else 1.0 / (n - 1))
+            tree.caps[a] += share / 2
+            tree.caps[b] += share / 2
+            tree.res.append((a, b, EST_R_OHM_PER_UM * length / fp.dbu))
+        for i, (key, _) in enumerate(pins):
+            tree.res.append((i, n + i, EST_R_OHM_PER_PIN))
+            tree.pins[key] = n + i
+        networks[net] = tree
+    return rc, networks
+
+
+def write_estimated_spef(nl: Netlist, fp, placement, out: Path) -> SpefResult:
+    """SPEF before routing: estimate_parasitics' trees (stars where a net has none)."""
+    rc, networks = estimate_parasitics(nl, fp, placement)
+    return write_star_spef(nl, rc, out, networks)
 
 
 def write_star_spef(nl: Netlist, rc: dict[str, tuple[float, float]], out: Path,
