@@ -5,7 +5,6 @@ OpenSTA): per-endpoint setup and hold slack closer to the routed ones than the s
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import numpy as np

@@ -490,7 +490,6 @@ class _RepairState:
     dirs: list[Path] = field(default_factory=list)       # per run
     secs: list[float] = field(default_factory=list)
     vias: list[dict[str, str]] = field(default_factory=list)
-    timed_out: Path | None = None          # log of a run stopped at the timeout: no more runs
 
 
 def _strap_obs(fp: Floorplan) -> list[tuple[Rect, str]]:
@@ -821,7 +820,7 @@ class PartitionedRouter:
             # the run's work is lost (qrouter writes its DEF at the end): the nets it was to
             # route keep their earlier wiring, shorts and all, or stay failed; the route is
             # reported with them instead of the whole flow dying here
-            s.timed_out = self.timed_out = d / "qrouter.log"
+            self.timed_out = d / "qrouter.log"   # no more repair runs
             s.failed |= {n for n in todo if n not in s.st_of}
             s.dirs.append(d)  # the last run carries the failed nets (_repair_results)
             s.secs.append(self.timeout)
@@ -880,7 +879,7 @@ class PartitionedRouter:
             if not todo:
                 break
             now = self._repair_round(s, todo)
-            if s.timed_out:
+            if self.timed_out:
                 return self._repair_results(s, results)
             shorts = [sh for sh in check_routed(s.merged).shorts if sh[0] in now or sh[1] in now]
             if not shorts and not s.failed:
@@ -893,7 +892,7 @@ class PartitionedRouter:
             if not todo and not s.failed:
                 break
             self._repair_round(s, todo | s.failed | self._near_failed(s))
-            if s.timed_out:
+            if self.timed_out:
                 break
         return self._repair_results(s, results)
 

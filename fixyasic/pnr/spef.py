@@ -101,19 +101,21 @@ EST_R_OHM_PER_PIN = 48.0
 EST_R_OHM_PER_UM = 1.3
 
 
+def _net_totals(pts: list[tuple[float, float]], dbu: int) -> tuple[float, float]:
+    """(C pF, R ohm) of a net from its placed pin points (dbu), by the fit above."""
+    from .place_coloquinte import half_perimeter
+    hpwl = half_perimeter(pts) / dbu
+    n = len(pts)
+    return (hpwl * (EST_C_PF_PER_UM + EST_C_PF_PER_UM_PER_PIN * (n - 2)),
+            EST_R_OHM_PER_PIN * n + EST_R_OHM_PER_UM * hpwl)
+
+
 def estimate_rc(nl: Netlist, fp, placement) -> dict[str, tuple[float, float]]:
     """net -> (C pF, R ohm) from a placement (half-perimeter of the pin centres)."""
-    from .place_coloquinte import half_perimeter, net_pin_points
+    from .place_coloquinte import net_pin_points
     macros = macros_cached(str(pdk_files().lef))
-    rc: dict[str, tuple[float, float]] = {}
-    for net, pts in net_pin_points(nl, fp, placement, macros):
-        if len(pts) < 2:
-            continue
-        hpwl = half_perimeter(pts) / fp.dbu
-        n = len(pts)
-        rc[net] = (hpwl * (EST_C_PF_PER_UM + EST_C_PF_PER_UM_PER_PIN * (n - 2)),
-                   EST_R_OHM_PER_PIN * n + EST_R_OHM_PER_UM * hpwl)
-    return rc
+    return {net: _net_totals(pts, fp.dbu) for net, pts in net_pin_points(nl, fp, placement, macros)
+            if len(pts) >= 2}
 
 
 # nets with more placed pins than this stay stars (Prim's tree is quadratic in the pins)
@@ -148,7 +150,7 @@ def estimate_parasitics(nl: Netlist, fp, placement) -> tuple[dict[str, tuple[flo
     between each pin and the tree. A star gives every load of a net the resistance of all its
     pins and its whole length; on the routed designs each load sees the wiring on its own path
     (rcnet), which the tree approximates."""
-    from .place_coloquinte import half_perimeter, net_pins
+    from .place_coloquinte import net_pins
     macros = macros_cached(str(pdk_files().lef))
     rc: dict[str, tuple[float, float]] = {}
     networks: dict[str, RCNetwork] = {}
@@ -157,9 +159,8 @@ def estimate_parasitics(nl: Netlist, fp, placement) -> tuple[dict[str, tuple[flo
         if n < 2:
             continue
         pts = [pt for _, pt in pins]
-        hpwl = half_perimeter(pts) / fp.dbu
-        c = hpwl * (EST_C_PF_PER_UM + EST_C_PF_PER_UM_PER_PIN * (n - 2))
-        rc[net] = (c, EST_R_OHM_PER_PIN * n + EST_R_OHM_PER_UM * hpwl)
+        rc[net] = _net_totals(pts, fp.dbu)
+        c = rc[net][0]
         if n > EST_TREE_MAX_PINS:
             continue
         edges = _mst(pts)
