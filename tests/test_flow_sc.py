@@ -85,3 +85,6 @@ def test_input_min_delay_reaches_the_flow_tasks(mac_run, tmp_path):
     assert res.metrics["holdwns"] > 0
     assert mac_run.metrics["route_partition"] is None
     assert res.metrics["route_partition"]["tiles"] == 2 and res.metrics["unrouted_nets"] == 0
+    # the route task logs its progress (a large design routes for hours)
+    logs = [f.read_text(errors="replace") for f in (tmp_path / "late").rglob("*.log")]
+    assert any("route: windows 1/" in t for t in logs)

@@ -239,8 +239,15 @@ def test_failures_over_the_repair_budget_are_left_unrouted_and_reported(placed, 
     assert rep.unrouted == res.unrepaired and rep.shorts == []
     # with the default (no budget) the same failure is repaired
     lost.clear()
-    res = Failing(rd, fp, tmp_path / "b", timeout=600).route(2, tmp_path / "b.def", local_repair=False)
+    told: list[str] = []
+    res = Failing(rd, fp, tmp_path / "b", timeout=600, progress=told.append).route(
+        2, tmp_path / "b.def", local_repair=False)
     assert lost and not res.unrepaired and rp.check_routed(tmp_path / "b.def").unrouted == []
+    # progress: a line per window run, counting up to all of them, then the repair runs
+    windows = [m for m in told if m.startswith("windows ")]
+    n = len([r for r in res.runs if r.window.level >= 0 or r.window.name == "full"])
+    assert len(windows) == n and windows[-1].startswith(f"windows {n}/{n} runs")
+    assert told[len(windows)].startswith("whole-die repair run 1: ")
 
 
 def test_a_repair_run_past_the_timeout_leaves_its_nets_failed_not_the_flow_dead(placed, tmp_path):
@@ -342,7 +349,7 @@ def test_region_repair_routes_a_failure_the_local_repair_left(placed, tmp_path):
     assert lost and lost[0] in res.unrepaired
     phases = router.regions([lost[0]], 6)
     assert len(phases) == 1 and len(phases[0]) == 1
-    runs = router._repair_in_windows(res.runs, phases)
+    runs = router._repair_in_windows(res.runs, phases, "region pass 1")
     assert [r.window.name for r in runs] == ["local_region0"] and lost[0] in runs[0].nets and not runs[0].failed
     rp.merge(rd, res.runs + runs, router.vias, tmp_path / "out.def")
     rep = rp.check_routed(tmp_path / "out.def")

@@ -12,6 +12,7 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from ..errors import ToolError, ToolTimeout
 from ..toolcheck import require
@@ -249,14 +250,16 @@ def run_qrouter(script: Path, workdir: Path, out_def: Path, timeout: float) -> t
 def route(placed_def_router: Path, fp: Floorplan, workdir: Path, timeout: float = 3600,
           partition: int | str | None = None, order: str = "top-down",
           max_repair: int | None = None, local_repair: bool = True, window_repair: bool = True,
-          region_growth: tuple[int, ...] | None = None) -> RouteResult:
+          region_growth: tuple[int, ...] | None = None,
+          progress: Callable[[str], None] | None = None) -> RouteResult:
     """Route `placed_def_router` (a DEF written with straps=False) in `workdir`.
 
     partition: None/0 = one qrouter run on the whole die; N >= 2 = windowed routing on an N x N
     tile grid (fixyasic.pnr.route_partition); "auto" = windowed only for large designs.
     max_repair: windowed routing leaves its failures unrouted, without the whole-die repair, when
     there are more than this many (None: no limit). local_repair/window_repair/region_growth:
-    the windowed repairs (route_partition.PartitionedRouter.route)."""
+    the windowed repairs (route_partition.PartitionedRouter.route). progress: called with a
+    line of text after each qrouter run."""
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     out_def = workdir / f"{fp.design}_routed.def"
@@ -268,10 +271,13 @@ def route(placed_def_router: Path, fp: Floorplan, workdir: Path, timeout: float 
         pr = rp.route_partitioned(Path(placed_def_router), fp, workdir, out_def, tiles, timeout=timeout,
                                   order=order, max_repair=max_repair, local_repair=local_repair,
                                   window_repair=window_repair,
-                                  region_growth=rp.REGION_GROWTH if region_growth is None else tuple(region_growth))
+                                  region_growth=rp.REGION_GROWTH if region_growth is None else tuple(region_growth),
+                                  progress=progress)
         secs, failed, log, info = pr.seconds, pr.failed, pr.log, pr.summary()
     else:
         script = write_script(workdir / "route.tcl", Path(placed_def_router).resolve(), out_def.resolve(), fp)
+        if progress is not None:
+            progress("whole die, one qrouter run")
         secs, failed, log = run_qrouter(script, workdir, out_def, timeout)
     restore_straps(out_def, fp)
     nets = read_routed_nets(out_def)

@@ -39,6 +39,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable
 
 from ..errors import ToolError, ToolTimeout
 from ..toolcheck import require
@@ -507,8 +508,10 @@ def _obs_line(layer: str, r: Rect, dbu: int) -> str:
 
 
 class PartitionedRouter:
-    def __init__(self, rd: RouterDef, fp: Floorplan, workdir: Path, timeout: float):
+    def __init__(self, rd: RouterDef, fp: Floorplan, workdir: Path, timeout: float,
+                 progress: Callable[[str], None] | None = None):
         self.rd, self.fp, self.workdir, self.timeout = rd, fp, workdir, timeout
+        self.progress = progress            # told a line after every qrouter run (hours at 80k cells)
         self.timed_out: Path | None = None     # a whole-die repair run stopped at the timeout
         self.grid = routing_grid(rd)
         self.tech = tech(rd.dbu)
@@ -663,6 +666,10 @@ class PartitionedRouter:
             rw.nets = failed + sorted(wired)
         return rw, wired
 
+    def _tell(self, msg: str) -> None:
+        if self.progress is not None:
+            self.progress(msg)
+
     def _tech_now(self) -> Tech:
         """Layer widths/spacing and the pads of every via the runs so far defined."""
         return Tech(self.tech.width, self.tech.spacing,
@@ -681,7 +688,8 @@ class PartitionedRouter:
         for r in results:
             if r.failed and r.window.level >= 0:
                 phases[(r.window.level, r.window.colour)].append((r.window, list(r.failed)))
-        return self._repair_in_windows(results, [phases[k] for k in sorted(phases, reverse=True)])
+        return self._repair_in_windows(results, [phases[k] for k in sorted(phases, reverse=True)],
+                                       "local repair")
 
     def regions(self, failed: list[str], tiles: int, grow: int = 1,
                 tag: str = "") -> list[list[tuple[Window, list[str]]]]:
@@ -720,12 +728,13 @@ class PartitionedRouter:
                 for p, ph in enumerate(phases)]
 
     def _repair_in_windows(self, results: list[RunResult],
-                           phases: list[list[tuple[Window, list[str]]]]) -> list[RunResult]:
+                           phases: list[list[tuple[Window, list[str]]]], label: str) -> list[RunResult]:
         """Route each (window, failed nets) again on that window (see _local_window); the windows
         of one phase must not overlap: they run at the same time. Returns the new runs; the
         nets they (re)routed lose their earlier wiring and failure entries in `results`."""
         from .route import run_qrouter
         out: list[RunResult] = []
+        total = sum(len(ph) for ph in phases)
         with ThreadPoolExecutor(max_workers=JOBS) as pool:
             for phase in phases:
                 st_of = {n: st for r in results + out for n, st in r.nets.items()}
@@ -757,6 +766,8 @@ class PartitionedRouter:
                     rr = RunResult(rw, secs, bad, nets, stubs, _def_vias(text))
                     self._record(rr)
                     out.append(rr)
+                    left = len({n for r in results + out for n in r.failed})
+                    self._tell(f"{label} {len(out)}/{total} runs, {left} nets failed")
         return out
 
     def _repair_def(self, path: Path, routed: dict[str, str]) -> None:
@@ -807,6 +818,7 @@ class PartitionedRouter:
         d = self.workdir / ("repair" if k == 0 else f"repair_{k + 1}")
         d.mkdir(parents=True, exist_ok=True)
         s.hidden -= todo
+        self._tell(f"whole-die repair run {k + 1}: {len(todo)} nets")
         for f in ("fail.out", "routed.def"):
             (d / f).unlink(missing_ok=True)
         self._repair_def(d / "window.def", {n: st for n, st in s.st_of.items() if n not in s.hidden | todo})
@@ -931,6 +943,7 @@ class PartitionedRouter:
         failed: list[str] = []      # nets a run failed (its partial wiring dropped): for _repair
         ripped_all: list[str] = []
         phase_secs = []
+        total = sum(len(ph) for ph in phases)
         with ThreadPoolExecutor(max_workers=jobs) as pool:
             for ph in phases:
                 t1 = time.time()
@@ -939,6 +952,7 @@ class PartitionedRouter:
                     results.append(r)
                     failed.extend(r.failed)
                     self._record(r)
+                    self._tell(f"windows {len(results)}/{total} runs, {len(failed)} nets failed")
                 phase_secs.append(round(time.time() - t1, 2))
         escalated = list(failed)
         if failed and local_repair and window_repair:
@@ -957,7 +971,7 @@ class PartitionedRouter:
             if not regions:
                 break
             t1 = time.time()
-            results += self._repair_in_windows(results, regions)
+            results += self._repair_in_windows(results, regions, f"region pass {k + 1}")
             before, failed = len(failed), sorted({n for r in results for n in r.failed})
             phase_secs.append(round(time.time() - t1, 2))
             region_passes.append(len(failed))
@@ -1074,9 +1088,10 @@ def resolve_partition(partition: int | str | None, router_def: Path) -> int:
 def route_partitioned(router_def: Path, fp: Floorplan, workdir: Path, out_def: Path, tiles: int,
                       timeout: float = 3600, jobs: int = JOBS, order: str = "top-down",
                       max_repair: int | None = None, local_repair: bool = True, window_repair: bool = True,
-                      region_growth: tuple[int, ...] = REGION_GROWTH) -> PartitionResult:
+                      region_growth: tuple[int, ...] = REGION_GROWTH,
+                      progress: Callable[[str], None] | None = None) -> PartitionResult:
     rd = read_router_def(router_def)
-    res = PartitionedRouter(rd, fp, Path(workdir), timeout).route(tiles, out_def, jobs, order, max_repair,
+    res = PartitionedRouter(rd, fp, Path(workdir), timeout, progress).route(tiles, out_def, jobs, order, max_repair,
                                                                   local_repair, window_repair, region_growth)
     t0 = time.time()
     rep = check_routed(out_def)

@@ -13,6 +13,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from ..errors import InputError
 from . import defio, floorplan as fpmod, gds as gdsmod, route as routemod, spef as spefmod, sta as stamod
@@ -254,13 +255,16 @@ def step_holdfix(top: str, run_dir: Path, opt: PnrOptions) -> dict:
     return out
 
 
-def step_route(top: str, run_dir: Path, opt: PnrOptions) -> dict:
+def step_route(top: str, run_dir: Path, opt: PnrOptions,
+               progress: Callable[[str], None] | None = None) -> dict:
+    """progress: told a line after each qrouter run (a large design routes for hours)."""
     p = _paths(run_dir, top)
     fp = fpmod.Floorplan.load(p["fp"])
     rr = routemod.route(p["router"], fp, Path(run_dir) / "qrouter", timeout=opt.route_timeout,
                         partition=opt.route_partition, order=opt.route_order,
                         max_repair=opt.route_max_repair, local_repair=opt.route_local_repair,
-                        window_repair=opt.route_window_repair, region_growth=opt.route_region_growth)
+                        window_repair=opt.route_window_repair, region_growth=opt.route_region_growth,
+                        progress=progress)
     rr.routed_def.replace(p["routed"])
     return {**_layout_check(p["routed"]), "wirelength": rr.wirelength_um, "vias": rr.vias,
             "unrouted_nets": len(rr.unrouted), "router_failed_nets": rr.failed_nets, "drvs": rr.failed_nets + len(rr.unrouted),
@@ -442,7 +446,7 @@ def run_pnr(netlist_v: Path, top: str, run_dir: Path, opt: PnrOptions | None = N
              ("cts", lambda: step_cts(top, run_dir, opt)),
              ("resize", lambda: step_resize(top, run_dir, opt)),
              ("holdfix", lambda: step_holdfix(top, run_dir, opt)),
-             ("route", lambda: step_route(top, run_dir, opt)),
+             ("route", lambda: step_route(top, run_dir, opt, lambda s: bar.set_postfix_str(f"route: {s}"))),
              ("parasitics", lambda: step_parasitics(top, run_dir, opt)),
              ("timing", lambda: step_timing(top, run_dir, opt)),
              ("power", lambda: step_power(top, run_dir, opt, stimulus)),

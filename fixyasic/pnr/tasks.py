@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from pathlib import Path
+from typing import Callable
 
 from siliconcompiler import Task
 
@@ -253,8 +255,23 @@ class RouteTask(_PnrTask):
 
     def run(self):
         work = self._stage_inputs()
-        self._publish(work, steps.step_route(self.design_topmodule, work, self._opts()))
+        self._publish(work, steps.step_route(self.design_topmodule, work, self._opts(),
+                                             _every(60.0, self.logger.info)))
         return 0
+
+
+def _every(seconds: float, log: Callable[[str], None]) -> Callable[[str], None]:
+    """`log` for the first line of each stage and at most one line per `seconds` within it: a
+    windowed route makes hundreds of qrouter runs."""
+    last = {"t": 0.0, "stage": None}
+
+    def tell(msg: str) -> None:
+        stage = msg.split(" ")[0]
+        now = time.monotonic()
+        if stage != last["stage"] or now - last["t"] >= seconds:
+            last["t"], last["stage"] = now, stage
+            log(f"route: {msg}")
+    return tell
 
 
 class ParasiticsTask(_PnrTask):
