@@ -113,6 +113,10 @@ def main() -> None:
         print("windowed routing:", json.dumps({k: part.get(k) for k in (
             "tiles", "escalated", "after_local_repair", "region_passes", "after_region_repair",
             "phase_seconds")}))
+        # where the route's runs, failures and qrouter time went (the docs' phase tables)
+        print(f"{'route stage':<18}{'runs':>6}{'nets':>8}{'failed':>8}{'qrouter s':>11}")
+        for k, st in part.get("stages", {}).items():
+            print(f"{k:<18}{st['runs']:>6}{st['nets']:>8}{st['failed']:>8}{st['qrouter_s']:>11.0f}")
 
 
 if __name__ == "__main__":

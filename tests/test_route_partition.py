@@ -248,6 +248,12 @@ def test_failures_over_the_repair_budget_are_left_unrouted_and_reported(placed, 
     n = len([r for r in res.runs if r.window.level >= 0 or r.window.name == "full"])
     assert len(windows) == n and windows[-1].startswith(f"windows {n}/{n} runs")
     assert told[len(windows)].startswith("whole-die repair run 1: ")
+    # the per-stage table: every window run once under its level, the repair's runs after them
+    st = res.summary()["stages"]
+    assert list(st)[-1] == "whole-die repair" and st["whole-die repair"]["runs"] >= 1
+    assert sum(v["runs"] for k, v in st.items() if k != "whole-die repair") == n
+    assert st["L0"]["failed"] >= 1 and sum(v["nets"] for k, v in st.items() if k[0] in "LSf") == len(
+        {x for r in res.runs if r.window.level >= 0 or r.window.name == "full" for x in r.window.nets})
 
 
 def test_a_repair_run_past_the_timeout_leaves_its_nets_failed_not_the_flow_dead(placed, tmp_path):

@@ -512,6 +512,7 @@ class PartitionedRouter:
                  progress: Callable[[str], None] | None = None):
         self.rd, self.fp, self.workdir, self.timeout = rd, fp, workdir, timeout
         self.progress = progress            # told a line after every qrouter run (hours at 80k cells)
+        self.stages: dict[str, dict] = {}   # per stage, in run order: runs, nets asked, failed, qrouter s
         self.timed_out: Path | None = None     # a whole-die repair run stopped at the timeout
         self.grid = routing_grid(rd)
         self.tech = tech(rd.dbu)
@@ -666,6 +667,13 @@ class PartitionedRouter:
             rw.nets = failed + sorted(wired)
         return rw, wired
 
+    def _count(self, stage: str, nets: int, failed: int, secs: float) -> None:
+        st = self.stages.setdefault(stage, {"runs": 0, "nets": 0, "failed": 0, "qrouter_s": 0.0})
+        st["runs"] += 1
+        st["nets"] += nets
+        st["failed"] += failed
+        st["qrouter_s"] = round(st["qrouter_s"] + secs, 2)
+
     def _tell(self, msg: str) -> None:
         if self.progress is not None:
             self.progress(msg)
@@ -766,6 +774,7 @@ class PartitionedRouter:
                     rr = RunResult(rw, secs, bad, nets, stubs, _def_vias(text))
                     self._record(rr)
                     out.append(rr)
+                    self._count(label, len(set(failed)), len(bad), secs)
                     left = len({n for r in results + out for n in r.failed})
                     self._tell(f"{label} {len(out)}/{total} runs, {left} nets failed")
         return out
@@ -833,6 +842,7 @@ class PartitionedRouter:
             # route keep their earlier wiring, shorts and all, or stay failed; the route is
             # reported with them instead of the whole flow dying here
             self.timed_out = d / "qrouter.log"   # no more repair runs
+            self._count("whole-die repair", len(todo), len(todo), self.timeout)
             s.failed |= {n for n in todo if n not in s.st_of}
             s.dirs.append(d)  # the last run carries the failed nets (_repair_results)
             s.secs.append(self.timeout)
@@ -840,6 +850,7 @@ class PartitionedRouter:
             return set()
         out = (d / "routed.def").read_text()
         bad = _failed_nets(d, nfail, "repair")
+        self._count("whole-die repair", len(todo), len(bad), secs)
         now = todo | _ripped_up(log)
         allst = _net_statements(_section(out, "NETS")[2])
         for n in now:
@@ -952,6 +963,7 @@ class PartitionedRouter:
                     results.append(r)
                     failed.extend(r.failed)
                     self._record(r)
+                    self._count(r.window.name.split("_")[0], len(r.window.nets), len(r.failed), r.seconds)
                     self._tell(f"windows {len(results)}/{total} runs, {len(failed)} nets failed")
                 phase_secs.append(round(time.time() - t1, 2))
         escalated = list(failed)
@@ -1005,7 +1017,7 @@ class PartitionedRouter:
                                self.workdir / results[-1].window.name / "qrouter.log", order,
                                ripped=len(ripped_all), unrepaired=unrepaired, local_left=local_left,
                                region_left=region_left, region_passes=region_passes,
-                               repair_timed_out=self.timed_out)
+                               repair_timed_out=self.timed_out, stages=self.stages)
 
 
 @dataclass
@@ -1024,6 +1036,7 @@ class PartitionResult:
     region_left: int = 0                          # ... and after the region repairs
     region_passes: list[int] = field(default_factory=list)  # failed nets left after each region pass
     repair_timed_out: Path | None = None          # log of the whole-die repair run stopped at the timeout
+    stages: dict = field(default_factory=dict)    # PartitionedRouter.stages: where the runs and failures were
 
     @property
     def failed(self) -> int:
@@ -1041,7 +1054,7 @@ class PartitionResult:
                 "qrouter_seconds": round(sum(r.seconds for r in self.runs), 2),
                 "seconds": round(self.seconds, 2), "check": self.check, "unrepaired": len(self.unrepaired),
                 "after_local_repair": self.local_left, "after_region_repair": self.region_left,
-                "region_passes": self.region_passes,
+                "region_passes": self.region_passes, "stages": self.stages,
                 "repair_timed_out": str(self.repair_timed_out) if self.repair_timed_out else None}
 
 
