@@ -105,6 +105,28 @@ def test_route_with_strip_windows_complete_and_short_free(placed, tmp_path):
     assert rep.unrouted == [] and rep.shorts == []
 
 
+def test_window_runs_search_one_corridor_repairs_two(placed, tmp_path):
+    """Window runs' stage2 searches the 30-track corridor only (their 200-track rounds gained 1
+    net in 244 on the full-size designs); a repair on a window, its neighbours loaded as routes,
+    searches both."""
+    from fixyasic.pnr.floorplan import Floorplan
+    from fixyasic.pnr.route import STAGE2_MASKS
+
+    fp = Floorplan.load(placed / f"{TOP}.fp.json")
+    rd = rp.read_router_def(placed / f"{TOP}.router.def")
+    router = rp.PartitionedRouter(rd, fp, tmp_path, timeout=600)
+    phases, _ = rp.plan(rd, router.grid, 2)
+    w = phases[0][0]
+
+    def masks(script: Path) -> list[str]:
+        return re.findall(r"\[stage2 mask (\w+)", script.read_text())
+
+    assert masks(router._prepare(w)[1]) == [str(STAGE2_MASKS[0])]
+    n = w.nets[0]
+    assert masks(router._prepare(rp.Window("local_x", -2, 0, w.cells, [n]), {}, only=[n])[1]) == \
+        [str(m) for m in STAGE2_MASKS]
+
+
 def test_partitioned_route_complete_and_short_free(routed):
     placed, fp, rr = routed
     assert rr.partition is not None and rr.partition["windows"] == 4

@@ -585,10 +585,10 @@ class PartitionedRouter:
                  only: list[str] | None = None) -> tuple[Path, Path, Path]:
         # quick: stage2 stops at the first round without progress, as every window-sized run's
         # failures go on to a larger run (local/region repair runs spent 2 more rounds for nothing).
-        # The whole die and the strips search the 30-track corridor only: their `mask 200` rounds
-        # never gained a net (11 on the 82k extractor's strips, 270 s); tile windows and repairs
-        # keep them (an 82k tile window went 84 -> 47 failed in two, 617 s; a lite local repair
-        # gained 2 nets)
+        # Window runs (tiles, strips, the global nets) search the 30-track corridor only: in four
+        # full-size runs (82k extractor and 68-80k baselines) their 244 `mask 200` rounds gained
+        # 1 net for 3400 s of qrouter time. Repairs on windows keep them: after a `mask 30` round
+        # that ripped up more than it routed, a strip's local repair gained 276 nets in them.
         from .route import REPAIR_RIP_LIMIT, STAGE2_MASKS, write_script
         d = self.workdir / w.name
         d.mkdir(parents=True, exist_ok=True)
@@ -598,8 +598,7 @@ class PartitionedRouter:
         script = write_script(d / "route.tcl", (d / "window.def").resolve(), (d / "routed.def").resolve(),
                               self.fp, obs=obs, ignore=ignore, quick=True, only=only, budget_s=QUICK_BUDGET_S,
                               rip_limit=REPAIR_RIP_LIMIT if only is not None else None,
-                              masks=STAGE2_MASKS if wired is not None or w.name.startswith("L")
-                              else STAGE2_MASKS[:1])
+                              masks=STAGE2_MASKS if wired is not None else STAGE2_MASKS[:1])
         return d, script, d / "routed.def"
 
     def _run(self, w: Window, d: Path, script: Path, out: Path) -> RunResult:
