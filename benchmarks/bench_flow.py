@@ -49,6 +49,8 @@ def main() -> None:
     ap.add_argument("--max-wire-demand", type=float, default=None,
                     help="placed wirelength / track supply above which the die is floorplanned "
                          "again at a lower utilization (PnrOptions.max_wire_demand)")
+    ap.add_argument("--congestion-rounds", type=int, default=0,
+                    help="coloquinte: global placements again with cells scaled by wiring density")
     ap.add_argument("--input-min-delay", type=float, default=0.0,
                     help="hold: inputs change this many ns after the clock edge (fixyasic run: 1.0)")
     ap.add_argument("--hold-margin", type=float, default=0.05)
@@ -88,6 +90,7 @@ def main() -> None:
                         steps.PnrOptions(clock_ns=args.clock_ns, utilization=args.utilization,
                                          placer=args.placer, spread_density=args.spread_density,
                                          max_wire_demand=args.max_wire_demand,
+                                         congestion_rounds=args.congestion_rounds,
                                          input_min_delay_ns=args.input_min_delay,
                                          hold_margin_ns=args.hold_margin,
                                          route_window_repair=not args.no_window_repair,
@@ -101,7 +104,7 @@ def main() -> None:
     print(f"{'synthesis':<12}{t_syn:>10.1f}")
     for k, v in res.seconds.items():
         print(f"{k:<12}{v:>10.1f}")
-    for k in ("hpwl_um", "wire_demand", "wirelength", "vias", "unrouted_nets", "router_failed_nets", "shorts",
+    for k in ("hpwl_um", "wire_demand", "wire_demand_peak", "wire_demand_p90", "wirelength", "vias", "unrouted_nets", "router_failed_nets", "shorts",
               "power_shorts", "pin_shorts", "setupwns", "fmax_mhz", "averagepower", "vectorless_power",
               "activity_coverage"):
         print(f"{k:<22}{m.get(k)}")

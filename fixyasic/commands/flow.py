@@ -8,7 +8,8 @@ import argparse
 
 _ROWS = [("cells", "cells", "{:.0f}"), ("cellarea", "cell area (um^2)", "{:.1f}"),
          ("totalarea", "die area (um^2)", "{:.1f}"), ("utilization", "utilization (%)", "{:.1f}"),
-         ("hpwl_um", "placed HPWL (um)", "{:.0f}"), ("wire_demand", "HPWL / track supply", "{:.3f}"), ("wirelength", "routed wirelength (um)", "{:.0f}"),
+         ("hpwl_um", "placed HPWL (um)", "{:.0f}"), ("wire_demand", "HPWL / track supply", "{:.3f}"),
+         ("wire_demand_peak", "  peak 100-um bin", "{:.3f}"), ("wirelength", "routed wirelength (um)", "{:.0f}"),
          ("vias", "vias", "{:.0f}"), ("unrouted_nets", "unrouted nets", "{:.0f}"),
          ("router_failed_nets", "router failed nets", "{:.0f}"), ("setupwns", "setup WNS (ns)", "{:.3f}"),
          ("fmax_mhz", "fmax (MHz)", "{:.1f}"), ("averagepower", "power, activity (W)", "{:.4g}"),
@@ -38,6 +39,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-wire-demand", type=float, default=None, metavar="W",
                    help="placed wirelength / routing track supply above which the die is "
                         "floorplanned again at a lower utilization and placed again (e.g. 0.15)")
+    p.add_argument("--congestion-rounds", type=int, default=0, metavar="N",
+                   help="with --spread-density: N more global placements with each cell's room "
+                        "scaled by the wiring density around it (RUDY), for designs whose "
+                        "routing fails where wires pile up")
     p.add_argument("--drc", action="store_true",
                    help="design-rule check of the GDS with magic (counts recorded as metrics "
                         "drc_violations / drc_rules; they do not make the run invalid)")
@@ -64,7 +69,8 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else Path("build") / f"{args.top}_flow"
     opt = PnrOptions(clock_ns=args.clock_ns, clock_port=args.clock_port, placer=args.placer,
                      utilization=args.utilization, spread_density=args.spread_density,
-                     max_wire_demand=args.max_wire_demand, drc=args.drc)
+                     max_wire_demand=args.max_wire_demand, congestion_rounds=args.congestion_rounds,
+                     drc=args.drc)
     res = run_sc_flow([Path(s) for s in args.sources], args.top, out, opt,
                       stock_openroad=args.stock_openroad, quiet=not args.verbose)
     print(format_metrics(res.metrics))

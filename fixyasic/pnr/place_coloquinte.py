@@ -7,8 +7,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+import numpy as np
+
 from ..errors import FlowError, ToolError
 from .config import pdk_files
+from .congestion import inflation, rudy
 from .defio import Placement
 from .floorplan import Floorplan
 from .lef import macros_cached
@@ -24,10 +27,12 @@ class PlaceResult:
 
 
 def place_coloquinte(nl: Netlist, fp: Floorplan, effort: int = 3, pad_sites: int = 1,
-                     spread_density: float | None = None) -> PlaceResult:
+                     spread_density: float | None = None, congestion_rounds: int = 0) -> PlaceResult:
     """Place `nl` in `fp`'s rows. Each cell is widened by `pad_sites` empty sites (half on each side)
     so that qrouter finds a free on-grid tap on every li1 pin: with abutted neighbours the li1
-    spacing rule hides the taps of pins near the cell edge."""
+    spacing rule hides the taps of pins near the cell edge. congestion_rounds (with
+    spread_density): global placements again with each cell's spread width scaled by the wiring
+    density (RUDY) around it in the previous one (fixyasic.pnr.congestion)."""
     try:
         import coloquinte as cq
     except ImportError as exc:  # pragma: no cover
@@ -79,6 +84,10 @@ def place_coloquinte(nl: Netlist, fp: Floorplan, effort: int = 3, pad_sites: int
     circ.cell_y = ys
     circ.cell_orientation = [cq.CellOrientation.N] * n
     idx = {inst.name: k for k, inst in enumerate(insts)}
+    pin_cell: list[int] = []
+    pin_ox: list[int] = []
+    pin_oy: list[int] = []
+    pin_net: list[int] = []
     for net, conns in nl.nets().items():
         cells, ox, oy = [], [], []
         for iname, pin in conns:
@@ -92,7 +101,11 @@ def place_coloquinte(nl: Netlist, fp: Floorplan, effort: int = 3, pad_sites: int
             cells.append(k); ox.append(round(px * dbu / sw) + pad_sites // 2)
             oy.append(round(py * dbu / sw))
         if len(cells) >= 2:
+            pin_net.extend([circ.nb_nets] * len(cells))
             circ.add_net(cells, ox, oy)
+            pin_cell.extend(cells)
+            pin_ox.extend(ox)
+            pin_oy.extend(oy)
     rows = []
     for r, (_, _, o) in enumerate(fp.rows):
         rect = cq.Rectangle(0, fp.sites_per_row, r * P, r * P + RH)
@@ -108,6 +121,20 @@ def place_coloquinte(nl: Netlist, fp: Floorplan, effort: int = 3, pad_sites: int
         true_widths = list(circ.cell_width)
         circ.expand_cells_to_density(spread_density)
         circ.place_global(params)
+        spread = np.asarray(circ.cell_width, dtype=float)
+        pins = (np.asarray(pin_cell), np.asarray(pin_ox), np.asarray(pin_oy), np.asarray(pin_net))
+        extent = (0.0, 0.0, float(fp.sites_per_row), float((nrows - 1) * P + RH))
+        for _ in range(congestion_rounds):
+            # the same spread area, handed out by wiring density: coloquinte's global placement
+            # spreads cells by area only, so a wide cell is room for the nets around it
+            xs, ys = np.asarray(circ.cell_x, dtype=float), np.asarray(circ.cell_y, dtype=float)
+            dens = rudy(_net_boxes(xs, ys, *pins), extent, _bins(extent, 100.0 / (sw / dbu)))
+            f = inflation(dens, extent, xs[:n_mov] + spread[:n_mov] / 2, ys[:n_mov] + RH / 2)
+            w = spread[:n_mov] * f
+            w *= spread[:n_mov].sum() / w.sum()
+            circ.cell_width = [max(tw, int(round(v))) for tw, v in zip(true_widths[:n_mov], w)] + \
+                [int(v) for v in spread[n_mov:]]
+            circ.place_global(params)
         circ.cell_width = true_widths
     else:
         circ.place_global(params)
@@ -125,6 +152,21 @@ def place_coloquinte(nl: Netlist, fp: Floorplan, effort: int = 3, pad_sites: int
         placement[inst.name] = (x, y, row_orient[y])
     hpwl = _hpwl_um(nl, fp, placement, macros)
     return PlaceResult(placement, hpwl, time.time() - t0, "coloquinte")
+
+
+def _net_boxes(xs: np.ndarray, ys: np.ndarray, cell: np.ndarray, ox: np.ndarray, oy: np.ndarray,
+               net: np.ndarray) -> np.ndarray:
+    """(nets, 4) pin bounding boxes from coloquinte's cell positions and the pins' offsets
+    (`net` numbers each pin's net, nets in order, pins of a net together)."""
+    px, py = xs[cell] + ox, ys[cell] + oy
+    start = np.flatnonzero(np.r_[True, net[1:] != net[:-1]])
+    return np.stack([np.minimum.reduceat(px, start), np.minimum.reduceat(py, start),
+                     np.maximum.reduceat(px, start), np.maximum.reduceat(py, start)], axis=1)
+
+
+def _bins(extent: tuple[float, float, float, float], size: float) -> tuple[int, int]:
+    return (max(4, min(64, round((extent[2] - extent[0]) / size))),
+            max(4, min(64, round((extent[3] - extent[1]) / size))))
 
 
 def net_pins(nl: Netlist, fp: Floorplan, placement: Placement, macros):

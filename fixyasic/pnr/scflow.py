@@ -65,6 +65,8 @@ def run_sc_flow(sources: list[Path], top: str, out_dir: Path, opt: PnrOptions | 
                     t.set("var", "spread_density", opt.spread_density)
                 if step == "place" and opt.max_wire_demand:
                     t.set("var", "max_wire_demand", opt.max_wire_demand)
+                if step == "place" and opt.congestion_rounds:
+                    t.set("var", "congestion_rounds", opt.congestion_rounds)
                 if step == "resize":
                     t.set("var", "resize", opt.resize)
                 if step == "holdfix":

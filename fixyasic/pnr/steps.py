@@ -39,6 +39,9 @@ class PnrOptions:
     # at a lower utilization and placed again (once); None = keep the utilization. The full-size
     # baseline routes at 0.117; the full-size extractor, 0.201 at utilization 0.35, did not
     max_wire_demand: float | None = None
+    # coloquinte, with spread_density: global placements again with the cells' spread widths
+    # scaled by the wiring density around them (fixyasic.pnr.congestion); 0 = off
+    congestion_rounds: int = 0
     corner: str = "tt"
     min_activity_coverage: float = 0.9  # nets seen in the trace / all nets
     random_cycles: int = 256            # fallback stimulus length (marked as random)
@@ -138,7 +141,11 @@ def step_place(top: str, run_dir: Path, opt: PnrOptions) -> dict:
                    wire_demand=res.hpwl_um / fpmod.track_supply_um(fp),
                    replaced_for_wire_demand=True, place_seconds_first=seconds)
     fills = _write_placed(top, run_dir, nl, fp, res.placement, opt.placer)
-    return {**out, "hpwl_um": res.hpwl_um, "place_seconds": res.seconds, "fillers": fills}
+    from .congestion import placed_demand
+    dm = placed_demand(nl, fp, res.placement)
+    return {**out, "hpwl_um": res.hpwl_um, "place_seconds": res.seconds, "fillers": fills,
+            "wire_demand_peak": round(dm.peak, 4), "wire_demand_p90": round(dm.percentile(90), 4),
+            "congestion_rounds": opt.congestion_rounds if opt.placer == "coloquinte" else 0}
 
 
 def _run_placer(nl: Netlist, fp, run_dir: Path, opt: PnrOptions):
@@ -146,7 +153,8 @@ def _run_placer(nl: Netlist, fp, run_dir: Path, opt: PnrOptions):
     with captured_stdout(Path(run_dir) / "placer.log"):
         if opt.placer == "coloquinte":
             return pc.place_coloquinte(nl, fp, effort=opt.effort, pad_sites=opt.pad_sites,
-                                       spread_density=opt.spread_density)
+                                       spread_density=opt.spread_density,
+                                       congestion_rounds=opt.congestion_rounds)
         if opt.placer == "graywolf":
             from .place_graywolf import place_graywolf
             return place_graywolf(nl, fp, Path(run_dir) / "graywolf", pad_sites=opt.pad_sites)

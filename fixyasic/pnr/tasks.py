@@ -151,11 +151,15 @@ class PlaceTask(_PnrTask):
         self.add_parameter("max_wire_demand", "float",
                            "wirelength / track supply above which the die is floorplanned again at a "
                            "lower utilization and placed again (0 = off)", defvalue=0.0)
+        self.add_parameter("congestion_rounds", "int",
+                           "global placements again with cell widths scaled by wiring density",
+                           defvalue=0)
 
     def _opts(self) -> steps.PnrOptions:
         opt = super()._opts()
         opt.spread_density = float(self.get("var", "spread_density")) or None
         opt.max_wire_demand = float(self.get("var", "max_wire_demand")) or None
+        opt.congestion_rounds = int(self.get("var", "congestion_rounds"))
         return opt
 
     def run(self):
