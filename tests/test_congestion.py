@@ -41,10 +41,13 @@ def test_demand_map_mean_is_the_die_wire_demand():
 def test_inflation_widens_cells_where_wiring_piles_up():
     d = np.ones((4, 4))
     d[3, 3] = 13.0                                      # mean 1.75
-    f = inflation(d, (0, 0, 4, 4), np.array([3.5, 0.5, 2.0]), np.array([3.5, 0.5, 1.0]), lo=0.6, hi=2.5)
-    assert f[0] == 2.5                                  # clipped at hi
+    xs, ys = np.array([3.5, 0.5, 2.0]), np.array([3.5, 0.5, 1.0])
+    f = inflation(d, (0, 0, 4, 4), xs, ys, power=1.0, lo=0.6, hi=2.5)
+    assert f[0] == 2.5                                  # 13 / 1.75, clipped at hi
     assert f[1] == 0.6                                  # 1 / 1.75 = 0.57, clipped at lo
     assert f[1] == f[2] < 1
+    f = inflation(d, (0, 0, 4, 4), xs, ys, power=0.5, lo=0.5, hi=3.0)
+    assert f[0] == pytest.approx((13 / 1.75) ** 0.5) and f[1] == pytest.approx((1 / 1.75) ** 0.5)
 
 
 def test_congestion_rounds_place_legally_and_report_the_map(tmp_path):

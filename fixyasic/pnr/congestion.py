@@ -71,10 +71,13 @@ def demand_map(boxes_um: np.ndarray, die_um: tuple[float, float, float, float], 
 
 
 def inflation(density: np.ndarray, extent: tuple[float, float, float, float], xs: np.ndarray,
-              ys: np.ndarray, lo: float = 0.6, hi: float = 2.5) -> np.ndarray:
-    """Per-cell width factor from a RUDY map: the map at the cell's bin over the map's mean,
-    clipped to [lo, hi]. Cells where wiring piles up get wider, so global placement gives them
-    (and the nets between them) more room; those in quiet bins narrower."""
+              ys: np.ndarray, power: float = 0.5, lo: float = 0.8, hi: float = 1.6) -> np.ndarray:
+    """Per-cell width factor from a RUDY map: (the map at the cell's bin / the map's mean) **
+    power, clipped to [lo, hi]. Cells where wiring piles up get wider, so global placement gives
+    them (and the nets between them) more room; those in quiet bins narrower. On the default
+    extractor (utilization 0.117) the defaults took the map's peak from 0.360 to 0.305 and the
+    bins above 0.3 from 8.1 % to 0.4 % for 9 % more wirelength; the ratio unsoftened and clipped
+    to [0.6, 2.5] gave a worse peak (0.314) for 18 % more."""
     by, bx = density.shape
     x0, y0, x1, y1 = extent
     i = np.clip(((np.asarray(xs) - x0) / (x1 - x0) * bx).astype(int), 0, bx - 1)
@@ -82,7 +85,7 @@ def inflation(density: np.ndarray, extent: tuple[float, float, float, float], xs
     mean = density.mean()
     if mean <= 0:
         return np.ones(len(i))
-    return np.clip(density[j, i] / mean, lo, hi)
+    return np.clip((density[j, i] / mean) ** power, lo, hi)
 
 
 def placed_demand(nl, fp, placement, bin_um: float = 100.0) -> DemandMap:
