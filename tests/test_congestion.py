@@ -69,3 +69,16 @@ def test_congestion_rounds_place_legally_and_report_the_map(tmp_path):
         assert m["wire_demand_peak"] >= m["wire_demand_p90"] >= 0.5 * mean > 0
         got[rounds] = pl
     assert got[0] != got[1]
+
+
+def test_congestion_rounds_without_a_spread_placement_are_refused(tmp_path):
+    from fixyasic.errors import InputError
+    v = _ring(tmp_path / "ring.v")
+    for opt in (steps.PnrOptions(utilization=0.3, congestion_rounds=1),
+                steps.PnrOptions(utilization=0.3, spread_density=0.9, congestion_rounds=-1),
+                steps.PnrOptions(utilization=0.3, spread_density=0.9, congestion_rounds=1,
+                                 placer="graywolf")):
+        steps.step_floorplan(v, "ring", tmp_path, opt)
+        with pytest.raises(InputError, match="congestion_rounds"):
+            steps.step_place("ring", tmp_path, opt)
+    assert not (tmp_path / "ring.placed.def").exists()

@@ -123,6 +123,11 @@ def step_place(top: str, run_dir: Path, opt: PnrOptions) -> dict:
     """Placement. `wire_demand` = half-perimeter wirelength / routing track supply; above
     opt.max_wire_demand the die is floorplanned again at a lower utilization and placed again
     (once): the floorplan metrics in the result replace step_floorplan's."""
+    if opt.congestion_rounds < 0:
+        raise InputError(f"congestion_rounds must be >= 0, not {opt.congestion_rounds}")
+    if opt.congestion_rounds and (opt.placer != "coloquinte" or not opt.spread_density):
+        raise InputError("congestion_rounds re-spreads a spread coloquinte placement: it needs "
+                         "placer 'coloquinte' and spread_density (e.g. --spread-density 0.9)")
     p = _paths(run_dir, top)
     nl = _netlist(run_dir, top)
     fp = fpmod.Floorplan.load(p["fp"])
@@ -145,7 +150,7 @@ def step_place(top: str, run_dir: Path, opt: PnrOptions) -> dict:
     dm = placed_demand(nl, fp, res.placement)
     return {**out, "hpwl_um": res.hpwl_um, "place_seconds": res.seconds, "fillers": fills,
             "wire_demand_peak": round(dm.peak, 4), "wire_demand_p90": round(dm.percentile(90), 4),
-            "congestion_rounds": opt.congestion_rounds if opt.placer == "coloquinte" else 0}
+            "congestion_rounds": opt.congestion_rounds}
 
 
 def _run_placer(nl: Netlist, fp, run_dir: Path, opt: PnrOptions):
