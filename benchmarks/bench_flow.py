@@ -51,6 +51,9 @@ def main() -> None:
                          "again at a lower utilization (PnrOptions.max_wire_demand)")
     ap.add_argument("--congestion-rounds", type=int, default=0,
                     help="coloquinte: global placements again with cells scaled by wiring density")
+    ap.add_argument("--max-net-span", type=float, default=None,
+                    help="buffer data nets of > 4 loads spread wider than this (um) into groups "
+                         "within it (PnrOptions.max_net_span_um)")
     ap.add_argument("--input-min-delay", type=float, default=0.0,
                     help="hold: inputs change this many ns after the clock edge (fixyasic run: 1.0)")
     ap.add_argument("--hold-margin", type=float, default=0.05)
@@ -91,6 +94,7 @@ def main() -> None:
                                          placer=args.placer, spread_density=args.spread_density,
                                          max_wire_demand=args.max_wire_demand,
                                          congestion_rounds=args.congestion_rounds,
+                                         max_net_span_um=args.max_net_span,
                                          input_min_delay_ns=args.input_min_delay,
                                          hold_margin_ns=args.hold_margin,
                                          route_window_repair=not args.no_window_repair,

@@ -117,6 +117,32 @@ def test_graywolf_placement_legal(mac_netlist, tmp_path):
     assert res.placer == "graywolf" and res.hpwl_um > 0
 
 
+def _buffer_drives(nl) -> tuple[dict, dict]:
+    """Buffers the trees added, and net -> nets their buffers drive."""
+    bufs = {i.name: i for i in nl.instances if i.name.startswith(("fx_cts", "fx_hfb"))}
+    drives = {}
+    for b in bufs.values():
+        drives.setdefault(b.conns["A"], []).append(b.conns["X"])
+    return bufs, drives
+
+
+def _reach(drives: dict, net: str, depth: int = 0) -> list[tuple[str, int]]:
+    out = [(net, depth)]
+    for nxt in drives.get(net, []):
+        out += _reach(drives, nxt, depth + 1)
+    return out
+
+
+def _assert_transparent(nl, before: dict) -> None:
+    """Every original load is still reached from its original driver through buffers only."""
+    bufs, drives = _buffer_drives(nl)
+    after = nl.nets()
+    for net, loads in before.items():
+        got = sorted((i, p) for n, _ in _reach(drives, net) for i, p in after.get(n, [])
+                     if i != "PIN" and i not in bufs)
+        assert got == [ld for ld in loads if ld[0] not in bufs], net
+
+
 def test_buffer_trees_balanced_legal_and_functionally_transparent(mac_netlist):
     """A clock tree and data fanout trees on the placed MAC: every clock sink sits behind the
     same number of buffers, no net drives more than the limit, the placement stays legal and
@@ -134,25 +160,55 @@ def test_buffer_trees_balanced_legal_and_functionally_transparent(mac_netlist):
     assert rep.buffers > 0 and rep.levels["clk"] >= 2
     assert check_legal(nl, fp, placement) == []
     assert rep.max_fanout_after <= 6
-    bufs = {i.name: i for i in nl.instances if i.name.startswith(("fx_cts", "fx_hfb"))}
+    bufs, drives = _buffer_drives(nl)
     assert len(bufs) == rep.buffers
-    drives = {}  # net -> buffer output net
-    for b in bufs.values():
-        drives.setdefault(b.conns["A"], []).append(b.conns["X"])
-
-    def reach(net, depth=0):
-        out = [(net, depth)]
-        for nxt in drives.get(net, []):
-            out += reach(nxt, depth + 1)
-        return out
-    after = nl.nets()
-    for net, loads in before.items():
-        nets = reach(net)
-        got = sorted((i, p) for n, _ in nets for i, p in after.get(n, [])
-                     if i != "PIN" and i not in bufs)
-        assert got == [ld for ld in loads if ld[0] not in bufs], net
-    depths = {d for n, d in reach("clk") if not drives.get(n)}
+    _assert_transparent(nl, before)
+    depths = {d for n, d in _reach(drives, "clk") if not drives.get(n)}
     assert depths == {rep.levels["clk"]}
+
+
+def test_buffer_trees_split_long_data_nets_by_span(mac_netlist):
+    """With a span limit every data net of more than SPAN_MIN_LOADS loads spread wider than the
+    limit gets buffers, the buffers nearest the loads drive groups within the limit, nets of
+    few loads and the clock are left alone, and the logic is unchanged."""
+    import copy
+    from fixyasic.pnr.buffertree import SPAN_MIN_LOADS, buffer_trees, pin_position
+    from fixyasic.pnr.lef import macros_cached
+    from fixyasic.pnr.place_coloquinte import check_legal, place_coloquinte
+    nl = copy.deepcopy(mac_netlist)
+    fp = floorplan.make_floorplan(nl, 0.5)
+    placement = dict(place_coloquinte(nl, fp, effort=2).placement)
+    macros = macros_cached(str(config.pdk_files().lef))
+    before = {n: sorted((i, p) for i, p in c if i != "PIN") for n, c in nl.nets().items()}
+    cells = {i.name: i for i in nl.instances}
+
+    def is_load(i, p):
+        return i != "PIN" and macros[cells[i].cell].pins[p].direction != "OUTPUT"
+
+    def span(pts):
+        xs, ys = [x for x, _ in pts], [y for _, y in pts]
+        return (max(xs) - min(xs)) + (max(ys) - min(ys))
+    limit_um = (fp.core[2] - fp.core[0]) / fp.dbu / 4
+    io = {p.name: (p.x, p.y) for p in fp.pins}
+    long_nets = {n for n, c in nl.nets().items() if n != "clk"
+                 and sum(is_load(i, p) for i, p in c) > SPAN_MIN_LOADS
+                 and span([io[p] if i == "PIN" else
+                           pin_position(cells[i], p, placement, macros, fp.dbu)
+                           for i, p in c]) > limit_um * fp.dbu}
+    assert long_nets, "the test design has no net to split; lower the limit"
+    rep = buffer_trees(nl, fp, placement, "clk", clock_fanout=1000, data_fanout=1000,
+                       max_span_um=limit_um)
+    assert check_legal(nl, fp, placement) == []
+    assert set(rep.nets) == long_nets  # fanout limits are out of reach: only the span splits
+    bufs, drives = _buffer_drives(nl)
+    cells.update(bufs)
+    _assert_transparent(nl, before)
+    leaf_nets = [b.conns["X"] for b in bufs.values() if b.conns["X"] not in drives]
+    assert leaf_nets
+    for net in leaf_nets:
+        pts = [pin_position(cells[i], p, placement, macros, fp.dbu)
+               for i, p in nl.nets()[net] if is_load(i, p)]
+        assert len(pts) >= 2 and span(pts) <= limit_um * fp.dbu, net
 
 
 ROUTED = """VERSION 5.8 ;
@@ -450,3 +506,10 @@ def test_remove_buffers_joins_nets_and_keeps_port_names():
     # every net still has exactly one driver
     outs = [n for i in nl.instances for p, n in i.conns.items() if p in ("X", "Y")]
     assert len(outs) == len(set(outs))
+
+
+def test_net_span_limit_must_be_positive(tmp_path):
+    from fixyasic.errors import InputError
+    with pytest.raises(InputError, match="max_net_span_um"):
+        from fixyasic.pnr.steps import step_cts
+        step_cts("t", tmp_path, PnrOptions(max_net_span_um=0))

@@ -43,6 +43,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="with --spread-density: N more global placements with each cell's room "
                         "scaled by the wiring density around it (RUDY), for designs whose "
                         "routing fails where wires pile up")
+    p.add_argument("--max-net-span", type=float, default=None, metavar="UM",
+                   help="buffer data nets of more than 4 loads whose pins spread wider than UM "
+                        "(bounding-box half-perimeter) into groups within it: long nets of many "
+                        "pins are the ones the router fails on (e.g. 300)")
     p.add_argument("--drc", action="store_true",
                    help="design-rule check of the GDS with magic (counts recorded as metrics "
                         "drc_violations / drc_rules; they do not make the run invalid)")
@@ -70,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     opt = PnrOptions(clock_ns=args.clock_ns, clock_port=args.clock_port, placer=args.placer,
                      utilization=args.utilization, spread_density=args.spread_density,
                      max_wire_demand=args.max_wire_demand, congestion_rounds=args.congestion_rounds,
-                     drc=args.drc)
+                     max_net_span_um=args.max_net_span, drc=args.drc)
     res = run_sc_flow([Path(s) for s in args.sources], args.top, out, opt,
                       stock_openroad=args.stock_openroad, quiet=not args.verbose)
     print(format_metrics(res.metrics))

@@ -67,6 +67,8 @@ def run_sc_flow(sources: list[Path], top: str, out_dir: Path, opt: PnrOptions | 
                     t.set("var", "max_wire_demand", opt.max_wire_demand)
                 if step == "place" and opt.congestion_rounds:
                     t.set("var", "congestion_rounds", opt.congestion_rounds)
+                if step == "cts" and opt.max_net_span_um:
+                    t.set("var", "max_net_span_um", opt.max_net_span_um)
                 if step == "resize":
                     t.set("var", "resize", opt.resize)
                 if step == "holdfix":

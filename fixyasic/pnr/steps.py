@@ -49,6 +49,9 @@ class PnrOptions:
     route_timeout: float = 3600.0
     clock_fanout: int = 16              # clock tree: loads per buffer
     max_fanout: int = 24                # other nets above this get a buffer tree
+    # data nets of > buffertree.SPAN_MIN_LOADS loads whose pins spread wider than this (bounding
+    # box half-perimeter, um) get a buffer tree of groups within it; None = fanout only
+    max_net_span_um: float | None = None
     # drop synthesis' buf_* cells before floorplanning (netlist.remove_buffers): ABC chains them
     # on high-fanout nets; the clock-tree step re-buffers those nets from the placement
     remove_buffers: bool = True
@@ -186,6 +189,8 @@ def step_cts(top: str, run_dir: Path, opt: PnrOptions) -> dict:
     """Clock tree and high-fanout buffer trees on the placed design (fixyasic.pnr.buffertree);
     rewrites the netlist and the placed/router DEFs so every later step sees the buffers."""
     from .buffertree import buffer_trees
+    if opt.max_net_span_um is not None and opt.max_net_span_um <= 0:
+        raise InputError(f"max_net_span_um must be > 0, not {opt.max_net_span_um}")
     p = _paths(run_dir, top)
     nl = _netlist(run_dir, top)
     fp = fpmod.Floorplan.load(p["fp"])
@@ -193,7 +198,8 @@ def step_cts(top: str, run_dir: Path, opt: PnrOptions) -> dict:
                  json.loads((Path(run_dir) / f"{top}.placement.json").read_text()).items()}
     clk = stamod.find_clock(nl, opt.clock_port)
     rep = buffer_trees(nl, fp, placement, clk, clock_fanout=opt.clock_fanout,
-                       data_fanout=opt.max_fanout, pad_sites=opt.pad_sites)
+                       data_fanout=opt.max_fanout, pad_sites=opt.pad_sites,
+                       max_span_um=opt.max_net_span_um)
     nl.write_verilog(p["vg"])
     fills = _write_placed(top, run_dir, nl, fp, placement, "buffered")
     return {"cts_buffers": rep.buffers, "cts_clock_levels": rep.levels.get(clk, 0),

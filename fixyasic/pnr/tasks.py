@@ -174,6 +174,18 @@ class CtsTask(_PnrTask):
     CONSUMES = ("vg", "fp.json", "placed.def", "router.def", "placement.json")
     PRODUCES = ("vg", "fp.json", "placed.def", "router.def", "placement.json")
 
+    def __init__(self):
+        super().__init__()
+        self.add_parameter("max_net_span_um", "float",
+                           "data nets of many loads spread wider than this (um, bounding-box "
+                           "half-perimeter) get buffer trees of groups within it (0 = off)",
+                           defvalue=0.0)
+
+    def _opts(self) -> steps.PnrOptions:
+        opt = super()._opts()
+        opt.max_net_span_um = float(self.get("var", "max_net_span_um")) or None
+        return opt
+
     def run(self):
         work = self._stage_inputs()
         self._publish(work, steps.step_cts(self.design_topmodule, work, self._opts()))
