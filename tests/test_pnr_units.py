@@ -370,7 +370,7 @@ def test_router_lef_has_power_li1_shapes_as_obstructions():
 
 def test_route_script_stage2_rounds(tmp_path):
     """The qrouter script's stage2 rounds: masked corridors in the order given; unmasked rounds
-    and stage3 only in runs whose failures go nowhere else (not quick)."""
+    and stage3 only in whole-die routes (not in quick runs, not in repair runs)."""
     from fixyasic.pnr.route import STAGE2_MASKS, write_script
 
     def stages(**kw) -> list[str]:
@@ -384,7 +384,7 @@ def test_route_script_stage2_rounds(tmp_path):
     assert full[:1 + len(STAGE2_MASKS)] == ["1:", *(f"2:{m}" for m in STAGE2_MASKS)]
     assert "2:none" in full and "3:" in full
     repair = stages(only=["a", "b"])
-    assert "2:none" in repair and "3:" not in repair
+    assert repair == ["1:", *(f"2:{m}" for m in STAGE2_MASKS)]
 
 
 def test_quick_route_budget_stops_stage2_rounds(tmp_path):
@@ -452,13 +452,10 @@ def test_repair_runs_raise_the_rip_up_limit(tmp_path):
     assert not any("limit" in a for a in window), window
     with pytest.raises(ValueError):
         write_script(tmp_path / "r.tcl", tmp_path / "in.def", tmp_path / "out.def", None, obs=[], rip_limit=0)
-    # unmasked rounds start only within the repair's budget (a spent budget: none)
-    assert [a.split()[:2] for a in stage2_args(only=["a", "b", "c"], masks=())] == [["mask", "none"]] * 3
-    assert stage2_args(only=["a", "b", "c"], masks=(), unmasked_budget_s=0) == []
-    assert len(stage2_args(only=["a", "b", "c"], masks=(), unmasked_budget_s=600)) == 3
-    with pytest.raises(ValueError):
-        write_script(tmp_path / "r.tcl", tmp_path / "in.def", tmp_path / "out.def", None, obs=[],
-                     unmasked_budget_s=10)
+    # repair runs search masked corridors only; a whole-die route ends with unmasked rounds
+    assert all(not a.startswith("mask none") for a in repair), repair
+    assert stage2_args(only=["a", "b", "c"], masks=()) == []
+    assert [a.split()[:2] for a in stage2_args(masks=())][:3] == [["mask", "none"]] * 3
 
 
 def test_input_min_delay_is_measured_from_a_register_clock():

@@ -61,7 +61,6 @@ JOBS = 2                      # qrouter processes of one phase running at once
 REPAIR_UNHIDE_UM = 5.0        # repair: unreadable nets this close to a still-failing net go again
 REPAIR_ROUNDS = 3             # repair runs driven by the shorts of the nets each run routed
 REPAIR_SWEEPS = 2             # then runs for whatever the whole merged DEF still has shorted
-REPAIR_UNMASKED_BUDGET_S = 600.0  # whole-die repair: no unmasked stage2 round starts later (route.write_script)
 REGION_GROWTH = (1, 2)        # region repair passes: level-0 tiles added around the failures
 # strip windows for nets no tile window holds: the whole width (or height) of the die and this
 # share of the other side, at half-strip steps. Of the 82k-cell extractor's 2050 such nets 78 %
@@ -832,8 +831,7 @@ class PartitionedRouter:
         self._repair_def(d / "window.def", {n: st for n, st in s.st_of.items() if n not in s.hidden | todo})
         script = write_script(d / "route.tcl", (d / "window.def").resolve(), (d / "routed.def").resolve(),
                               self.fp, obs=[line for _, line in self.straps] + self._repair_metal(s, s.hidden),
-                              only=sorted(todo), rip_limit=REPAIR_RIP_LIMIT,
-                              unmasked_budget_s=min(REPAIR_UNMASKED_BUDGET_S, self.timeout / 4))
+                              only=sorted(todo), rip_limit=REPAIR_RIP_LIMIT)
         try:
             secs, nfail, log = run_qrouter(script, d, d / "routed.def", self.timeout)
         except ToolTimeout:
