@@ -52,7 +52,7 @@ def main() -> None:
     ap.add_argument("--congestion-rounds", type=int, default=0,
                     help="coloquinte: global placements again with cells scaled by wiring density")
     ap.add_argument("--max-net-span", type=float, default=None,
-                    help="buffer data nets of > 4 loads spread wider than this (um) into groups "
+                    help="buffer data nets of > 3 loads spread wider than this (um) into groups "
                          "within it (PnrOptions.max_net_span_um)")
     ap.add_argument("--input-min-delay", type=float, default=0.0,
                     help="hold: inputs change this many ns after the clock edge (fixyasic run: 1.0)")

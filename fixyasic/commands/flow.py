@@ -44,7 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "scaled by the wiring density around it (RUDY), for designs whose "
                         "routing fails where wires pile up")
     p.add_argument("--max-net-span", type=float, default=None, metavar="UM",
-                   help="buffer data nets of more than 4 loads whose pins spread wider than UM "
+                   help="buffer data nets of more than 3 loads whose pins spread wider than UM "
                         "(bounding-box half-perimeter) into groups within it: long nets of many "
                         "pins are the ones the router fails on (e.g. 300)")
     p.add_argument("--drc", action="store_true",
