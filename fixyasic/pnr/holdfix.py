@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import PdkError
-from .buffertree import FreshNames, RowSpace
+from .buffertree import FreshNames, RowSpace, pin_position
 from .config import load_config, pdk_files
 from .defio import Placement
 from .floorplan import Floorplan
@@ -96,15 +96,6 @@ def analyse(nl: Netlist, fp: Floorplan, placement: Placement, workdir: Path, clo
     return Slacks(_ends(_section(out, "HOLD")), _ends(_section(out, "SETUP")), hold_wns, setup_wns)
 
 
-def _pin_xy(inst: Instance, pin: str, placement: Placement, macros, dbu: int) -> tuple[float, float]:
-    x, y, o = placement[inst.name]
-    m = macros[inst.cell]
-    px, py = m.pins[pin].center() if pin in m.pins else (m.width / 2, m.height / 2)
-    if o == "FS":
-        py = m.height - py
-    return x + px * dbu, y + py * dbu
-
-
 def repair_hold(nl: Netlist, fp: Floorplan, placement: Placement, workdir: Path, clock_ns: float,
                 clock_port: str | None = None, corner: str = "tt", margin_ns: float = 0.05,
                 max_rounds: int = 6, pad_sites: int = 1, input_min_delay_ns: float = 0.0) -> HoldReport:
@@ -145,7 +136,7 @@ def repair_hold(nl: Netlist, fp: Floorplan, placement: Placement, workdir: Path,
                 continue
             iname, pname = pin.rsplit("/", 1)
             inst = by_name[iname]
-            x, y = _pin_xy(inst, pname, placement, macros, fp.dbu)
+            x, y = pin_position(inst, pname, placement, macros, fp.dbu)
             base = inst.conns[pname].replace("[", "_").replace("]", "")
             for _ in range(k):
                 # the new buffer goes between the pin and whatever drives it now
