@@ -19,6 +19,7 @@ from ..toolcheck import require
 from .config import load_config, pdk_files, router_lef
 from .defio import STACK_MET3_PATCH, _pwr_specialnets, read_routed_nets
 from .floorplan import Floorplan
+from .qrouter_frame import frame_script, unframe_def
 
 
 STAGE2_MASKS = (30, 200)   # tracks of slack around a net for masked stage2 rounds (qrouter: <= 200)
@@ -222,9 +223,11 @@ def fp_ground() -> str:
 
 
 def run_qrouter(script: Path, workdir: Path, out_def: Path, timeout: float) -> tuple[float, int, Path]:
-    """Run a route script in `workdir`: (seconds, qrouter's failed-net count, log)."""
+    """Run a route script in `workdir`: (seconds, qrouter's failed-net count, log). A die reaching
+    beyond qrouter_frame.SAFE_UM is routed centred on the origin and `out_def` moved back."""
     exe = require("qrouter")
     log = Path(workdir) / "qrouter.log"
+    script, offset = frame_script(Path(script), Path(workdir))
     t0 = time.time()
     with open(log, "w") as fh:
         try:
@@ -236,6 +239,7 @@ def run_qrouter(script: Path, workdir: Path, out_def: Path, timeout: float) -> t
     text = log.read_text(errors="replace")
     if not out_def.exists():
         raise ToolError(f"qrouter wrote no routed DEF (exit {proc.returncode}); see {log}")
+    unframe_def(out_def, offset)
     m = re.findall(r"FX_FAILED (\d+)", text) or re.findall(r"Final: Failed net routes: (\d+)", text)
     return secs, int(m[-1]) if m else 0, log
 

@@ -46,6 +46,7 @@ from ..toolcheck import require
 from .config import load_config, pdk_files
 from .defio import read_routed_nets, via_layers
 from .floorplan import Floorplan
+from .qrouter_frame import frame_script
 from .lef import layers_cached, macros_cached, read_vias
 
 Rect = tuple[int, int, int, int]  # dbu: x0 y0 x1 y1
@@ -636,7 +637,8 @@ class PartitionedRouter:
                                           obs=[]).read_text().splitlines()
                 if ln.startswith(("verbose", "read_", "layers", "vdd", "gnd"))]
         (d / "probe.tcl").write_text("\n".join(head + ["quit"]) + "\n")
-        probe = subprocess.run([require("qrouter"), "-nog", "-noc", "-s", str((d / "probe.tcl").resolve())],
+        script, _ = frame_script(d / "probe.tcl", d)  # as the runs will read it (run_qrouter)
+        probe = subprocess.run([require("qrouter"), "-nog", "-noc", "-s", str(script.resolve())],
                                cwd=d, capture_output=True, text=True, timeout=self.timeout)
         return set(re.findall(r"Failure to find route (?:start|end) node/route on net (\S+?)!",
                               probe.stdout + probe.stderr))
