@@ -46,8 +46,8 @@ from ..toolcheck import require
 from .config import load_config, pdk_files
 from .defio import read_routed_nets, via_layers
 from .floorplan import Floorplan
-from .qrouter_frame import frame_script
 from .lef import layers_cached, macros_cached, read_vias
+from .qrouter_frame import frame_script
 
 Rect = tuple[int, int, int, int]  # dbu: x0 y0 x1 y1
 Shape = tuple[str, Rect]          # (layer, rect)
