@@ -169,7 +169,7 @@ def pw_block(tmp_path_factory):
 
     work = tmp_path_factory.mktemp("eq1")
     net = _pw_net(1)
-    design = generate_rtl(net, work / "rtl")
+    design = generate_rtl(net, work / "rtl", register_outputs=False)  # the fused, combinational form
     top = "fixyasic_top_pw0"
     syn = synthesize(design.files, top, 10.0, work / "syn")
     return net, design, top, syn, work
@@ -211,7 +211,7 @@ def test_exhaustive_gate_level_two_channel_block(tmp_path):
     from fixyasic.synth import synthesize
 
     net = _pw_net(2)
-    design = generate_rtl(net, tmp_path / "rtl")
+    design = generate_rtl(net, tmp_path / "rtl", register_outputs=False)
     top = "fixyasic_top_pw0"
     syn = synthesize(design.files, top, 10.0, tmp_path / "syn")
     model = _model_words(net)

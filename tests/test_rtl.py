@@ -49,6 +49,27 @@ def test_cosim_all_layer_kinds_strides_real_images(tmp_path):
     assert res.values == 4 * 5 * 14 * 14
 
 
+def test_outputs_registered_unless_asked_not_to(tmp_path):
+    """A final 1x1 layer is pure logic; by default the top still ends in a register, one
+    more pipeline stage, same results under back-pressure."""
+    require("iverilog")
+    net = all_kinds_net(3)
+    codes = fashion_codes(net, 2)
+    reg = generate_rtl(net, tmp_path / "reg")
+    raw = generate_rtl(net, tmp_path / "raw", register_outputs=False)
+    for d, name in ((reg, "reg"), (raw, "raw")):
+        _check(cosimulate(d.files, d.top, net, codes, tmp_path / f"sim_{name}", stall_in=3, stall_out=4))
+    last = reg.manifest["layers"][-1]
+    assert last["kind"] == "pwconv"
+    assert last["register_stages"] == raw.manifest["layers"][-1]["register_stages"] + 1
+    assert reg.manifest["register_outputs"] and not raw.manifest["register_outputs"]
+    assert "assign out_data = q;" in (tmp_path / "reg" / f"{last['module']}.v").read_text()
+    assert "assign out_data = y;" in (tmp_path / "raw" / f"{last['module']}.v").read_text()
+    # earlier 1x1 layers stay fused
+    pw1 = next(l for l in reg.manifest["layers"] if l["name"] == "pw1")
+    assert pw1["register_stages"] == 0
+
+
 def test_cosim_odd_frame_multichannel_signed_input(tmp_path):
     """Odd width/height with stride 2 (decimation at the right border), 3 signed input
     channels, dense 3x3 conv with stride 2."""

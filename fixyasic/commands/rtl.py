@@ -20,6 +20,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--top", default="fixyasic_top", help="top module name (default: fixyasic_top)")
     p.add_argument("--pipeline", type=int, default=0, metavar="N",
                    help="register every N adder-tree levels (default 0: one register per layer)")
+    p.add_argument("--unregistered-outputs", action="store_true",
+                   help="let a final 1x1 layer drive the output pins straight from its logic "
+                        "(default: the top's outputs come from a register)")
     p.set_defaults(func=run)
 
 
@@ -28,7 +31,8 @@ def run(args: argparse.Namespace) -> int:
     from ..rtl import generate_rtl
 
     net = FixedNetwork.load(args.weights)
-    design = generate_rtl(net, args.out, style=args.style, top=args.top, pipeline=args.pipeline)
+    design = generate_rtl(net, args.out, style=args.style, top=args.top, pipeline=args.pipeline,
+                          register_outputs=not args.unregistered_outputs)
     tot = design.manifest["totals"]
     print(f"top:      {design.top} ({args.style})")
     print(f"files:    {', '.join(f.name for f in design.files)}")

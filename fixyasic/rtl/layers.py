@@ -81,7 +81,10 @@ def _tap_sig(mb: ModuleBuilder, src: str, lsb: int, lo: int, hi: int, tname: str
 
 
 def build_layer(layer: QuantLayer, in_shape: tuple[int, int, int], in_iv: list[Interval],
-                module: str, style: str, pipeline: int) -> tuple[A.ModuleDef, LayerInfo]:
+                module: str, style: str, pipeline: int,
+                out_reg: bool = False) -> tuple[A.ModuleDef, LayerInfo]:
+    """One layer as a streaming module. ``out_reg`` forces an output register on a 1x1 layer
+    that would otherwise be pure logic on the previous stage's register."""
     check_supported(layer, in_shape)
     cin, h, w = in_shape
     cout = layer.out_channels
@@ -204,7 +207,7 @@ def build_layer(layer: QuantLayer, in_shape: tuple[int, int, int], in_iv: list[I
                                                  f"x{dy}{dx}_c{c}")
         v_prev = "v_win"
     else:
-        if pipeline:
+        if pipeline or out_reg:
             mb.wire("en", 1, False)  # declared before the pipeline registers that use it
         taps = {}
         for c in range(cin):
@@ -239,7 +242,7 @@ def build_layer(layer: QuantLayer, in_shape: tuple[int, int, int], in_iv: list[I
     vnames = []
     for i in range(stages):
         vnames.append(mb.reg(f"v_p{i}", 1))
-    has_out_reg = k == 3 or pipeline > 0
+    has_out_reg = k == 3 or pipeline > 0 or out_reg
     if has_out_reg:
         mb.reg("v_out", 1)
         mb.reg("q", 8 * cout)
