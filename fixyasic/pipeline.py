@@ -58,6 +58,8 @@ class ChainConfig:
     # floorplanned again at a lower utilization (PnrOptions.max_wire_demand; docs/flow.md)
     route_order: str = "top-down"
     max_wire_demand: float | None = None
+    # PnrOptions fields for one design over the shared ones above, e.g. {"ffe": {"utilization": 0.12}}
+    pnr_overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
     area_tolerance: float = 0.10
     seed: int = 0
     pnr_jobs: int = 2               # designs placed and routed at the same time
@@ -73,7 +75,12 @@ class ChainConfig:
                    float_epochs=None, qat_epochs=None, target_epochs=None, cosim_images=100, power_images=4,
                    # measured at full size: the baseline routes bottom-up (register-file nets
                    # first) at wire demand 0.117; the extractor, at 0.201, left hundreds failed
-                   route_order="bottom-up", max_wire_demand=0.15)
+                   route_order="bottom-up", max_wire_demand=0.15,
+                   # the extractor's long many-pin nets (each activation bit feeds every output
+                   # channel) route on a sparser die, spread once more by its wiring-density map,
+                   # with nets of many loads split into local buffered groups (docs/flow.md, run G)
+                   pnr_overrides={"ffe": {"utilization": 0.1173, "congestion_rounds": 1,
+                                          "max_net_span_um": 300.0}})
 
 
 def _log(msg: str) -> None:
@@ -230,20 +237,32 @@ class Chain:
                            [f"baseline area ratio {size.ratio:.3f} outside 1 +- {self.cfg.area_tolerance}"])
         return size, prog, files
 
-    def _pnr_options(self):
+    def _pnr_options(self, design: str | None = None):
+        """The P&R options of one design ("ffe", "baseline"): the shared ones, then its overrides."""
+        from dataclasses import fields, replace
+
         from .pnr.steps import PnrOptions
 
-        return PnrOptions(clock_ns=self.cfg.clock_ns, placer=self.cfg.placer,
-                          utilization=self.cfg.utilization, spread_density=self.cfg.spread_density,
-                          hold_margin_ns=self.cfg.hold_margin_ns, input_min_delay_ns=self.cfg.input_min_delay_ns,
-                          route_order=self.cfg.route_order, max_wire_demand=self.cfg.max_wire_demand,
-                          reset_port="rst")
+        opt = PnrOptions(clock_ns=self.cfg.clock_ns, placer=self.cfg.placer,
+                         utilization=self.cfg.utilization, spread_density=self.cfg.spread_density,
+                         hold_margin_ns=self.cfg.hold_margin_ns, input_min_delay_ns=self.cfg.input_min_delay_ns,
+                         route_order=self.cfg.route_order, max_wire_demand=self.cfg.max_wire_demand,
+                         reset_port="rst")
+        known = {f.name for f in fields(PnrOptions)}
+        for name, over in self.cfg.pnr_overrides.items():
+            if name not in ("ffe", "baseline"):
+                raise InputError(f"pnr_overrides: unknown design '{name}' (designs: ffe, baseline)")
+            bad = sorted(set(over) - known)
+            if bad:
+                raise InputError(f"pnr_overrides['{name}']: {', '.join(bad)} not a P&R option "
+                                 f"(see fixyasic.pnr.steps.PnrOptions)")
+        return replace(opt, **self.cfg.pnr_overrides.get(design, {})) if design else opt
 
     def implement(self, name: str, netlist: Path, top: str, stimulus) -> Any:
         """Place, route, extract, time and power one design; its status joins the run's."""
         from .pnr.steps import run_pnr
 
-        res = run_pnr(Path(netlist), top, self.dir / f"pnr_{name}", self._pnr_options(), stimulus=stimulus)
+        res = run_pnr(Path(netlist), top, self.dir / f"pnr_{name}", self._pnr_options(name), stimulus=stimulus)
         return self._absorb_pnr(name, res, top)
 
     def implement_all(self, jobs: dict[str, tuple[Path, str, Any]]) -> dict[str, Any]:
@@ -260,7 +279,7 @@ class Chain:
         results: dict[str, Any] = {}
         errors: list[str] = []
         with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
-            futs = {n: pool.submit(run_pnr, Path(nl), top, self.dir / f"pnr_{n}", self._pnr_options(),
+            futs = {n: pool.submit(run_pnr, Path(nl), top, self.dir / f"pnr_{n}", self._pnr_options(n),
                                    stim, False)
                     for n, (nl, top, stim) in jobs.items()}
             for n, fut in futs.items():

@@ -65,3 +65,18 @@ def test_run_configs_pass_route_order_and_wire_demand(tmp_path):
     assert (full.route_order, full.max_wire_demand) == ("bottom-up", 0.15)
     assert (lite.route_order, lite.max_wire_demand) == ("top-down", None)
     assert full.utilization == lite.utilization == 0.35
+
+
+def test_run_config_per_design_pnr_overrides(tmp_path):
+    """The full configuration's extractor gets its own floorplan and net splitting, the
+    baseline the shared options; a misspelt option or design is an error, not ignored."""
+    from fixyasic.errors import InputError
+    from fixyasic.pipeline import Chain, ChainConfig
+    chain = Chain(tmp_path / "f", ChainConfig.full())
+    ffe, base = chain._pnr_options("ffe"), chain._pnr_options("baseline")
+    assert (ffe.utilization, ffe.congestion_rounds, ffe.max_net_span_um) == (0.1173, 1, 300.0)
+    assert (base.utilization, base.congestion_rounds, base.max_net_span_um) == (0.35, 0, None)
+    assert ffe.route_order == base.route_order == "bottom-up"
+    for over, match in (({"ffe": {"utilisation": 0.2}}, "utilisation"), ({"fe": {}}, "unknown design")):
+        with pytest.raises(InputError, match=match):
+            Chain(tmp_path / "b", ChainConfig(pnr_overrides=over))._pnr_options("ffe")
