@@ -221,3 +221,65 @@ def test_clock_tree_buffers_sized_for_slew(tmp_path, monkeypatch):
     assert m["resize_est_clock_slew_after"] < m["resize_est_clock_slew_before"]
     assert {i.name: i.conns for i in nl.instances} == {i.name: i.conns for i in nl0.instances}
     assert check_legal(nl, fp, pl) == []
+
+
+STAGES = 14
+
+
+def slow_chain(path: Path) -> Path:
+    """Flop -> STAGES nand2_1, each also driving 5 inv_4 (within a nand2_1's limits, slow) ->
+    flop; the inverters drive output ports so nothing is dead."""
+    v = ["module chain (clk, a, b, q, o);", "  input clk, a, b;", "  output q;",
+         f"  output [{5 * STAGES - 1}:0] o;", f"  wire [{STAGES}:0] n;",
+         f"  {HD}dfxtp_4 r0 (.CLK(clk), .D(a), .Q(n[0]));"]
+    for i in range(STAGES):
+        v.append(f"  {HD}nand2_1 g{i} (.A(n[{i}]), .B(b), .Y(n[{i + 1}]));")
+        v += [f"  {HD}inv_4 l{i}_{k} (.A(n[{i + 1}]), .Y(o[{5 * i + k}]));" for k in range(5)]
+    v.append(f"  {HD}dfxtp_4 r1 (.CLK(clk), .D(n[{STAGES}]), .Q(q));")
+    path.write_text("\n".join([*v, "endmodule"]) + "\n")
+    return path
+
+
+def test_setup_rounds_upsize_the_slow_path(tmp_path):
+    """Within every electrical limit the chain misses its clock; the setup rounds size its
+    stages up until the estimate meets the margin. With the rounds off nothing changes."""
+    require("sta")
+    out = {}
+    for rounds in (0, resize.SETUP_ROUNDS):
+        d = tmp_path / f"r{rounds}"
+        opt = steps.PnrOptions(clock_ns=4.0, utilization=0.2, setup_rounds=rounds)
+        steps.step_floorplan(slow_chain(tmp_path / "chain.v"), "chain", d, opt)
+        steps.step_place("chain", d, opt)
+        steps.step_cts("chain", d, opt)
+        out[rounds] = (steps.step_resize("chain", d, opt), _load(d, "chain"))
+    (off, _), (on, (nl, fp, pl)) = out[0], out[resize.SETUP_ROUNDS]
+    assert off["resize_slew_violators_before"] == off["resize_cap_violators_before"] == 0
+    assert off["resize_est_setupwns_after"] < 0 and off["resize_setup_cells"] == 0
+    assert on["resize_est_setupwns_electrical"] == pytest.approx(off["resize_est_setupwns_after"])
+    assert on["resize_setup_cells"] >= STAGES // 2 and on["resize_setup_rounds"] >= 1
+    assert on["resize_est_setupwns_after"] >= resize.SETUP_MARGIN_NS
+    cells = {i.name: i.cell for i in nl.instances}
+    assert sum(cells[f"g{i}"] != f"{HD}nand2_1" for i in range(STAGES)) == on["resize_setup_cells"]
+    assert check_legal(nl, fp, pl) == []
+
+
+def test_parse_paths_reads_stages_and_slack():
+    text = """Startpoint: r0 (rising edge-triggered flip-flop clocked by core_clk)
+Endpoint: r1 (rising edge-triggered flip-flop clocked by core_clk)
+     Cap     Slew    Delay     Time   Description
+---------------------------------------------------------------------------
+                     0.000    0.000   clock core_clk (rise edge)
+                     0.412    0.412   clock network delay (propagated)
+            0.100    0.000    0.412 ^ r0/CLK (sky130_fd_sc_hd__dfxtp_1)
+   0.020    0.050    0.300    0.712 ^ r0/Q (sky130_fd_sc_hd__dfxtp_1)
+   0.051    0.400    0.512    1.224 v g0/Y (sky130_fd_sc_hd__nand2_1)
+                              1.224   data arrival time
+                     4.000    4.000   clock core_clk (rise edge)
+                              3.900   data required time
+---------------------------------------------------------------------------
+                             -0.150   slack (VIOLATED)
+"""
+    (p,) = resize.parse_paths(text)
+    assert p.slack_ns == -0.15
+    assert [(s.inst, s.pin, s.cell[-7:], s.load_pf, s.delay_ns) for s in p.stages] == [
+        ("r0", "Q", "dfxtp_1", 0.02, 0.3), ("g0", "Y", "nand2_1", 0.051, 0.512)]

@@ -77,6 +77,8 @@ class PnrOptions:
     # their liberty max_capacitance on estimated parasitics become stronger variants of their
     # cell, or get a buffer where no usable size drives the load
     resize: bool = True
+    # ... and its setup rounds: cells on the estimated worst paths one size up per round (0: off)
+    setup_rounds: int = 8
     # hold checks: inputs change no earlier than this after the clock reaches a register (0 =
     # at the clock port's edge). An input launched by a register on the same clock tree arrives
     # after the tree's insertion delay plus clock-to-Q; with 0 every input-fed register looks like
@@ -220,8 +222,10 @@ def step_resize(top: str, run_dir: Path, opt: PnrOptions) -> dict:
                  json.loads((Path(run_dir) / f"{top}.placement.json").read_text()).items()}
     r = repair_design(nl, fp, placement, Path(run_dir) / "sta_resize", opt.clock_ns,
                       opt.clock_port, opt.corner, pad_sites=opt.pad_sites,
-                      input_min_delay_ns=opt.input_min_delay_ns)
+                      input_min_delay_ns=opt.input_min_delay_ns, setup_rounds=opt.setup_rounds)
     out = {"resize": True, "resize_cells": r.resized, "resize_buffers": r.buffers,
+           "resize_setup_cells": r.setup_resized, "resize_setup_rounds": r.setup_rounds,
+           "resize_est_setupwns_electrical": r.setup_wns_electrical_ns,
            "resize_split_nets": r.split_nets, "resize_repeaters": r.repeaters,
            "resize_not_placed": r.not_placed,
            "resize_no_variant": r.no_variant, "resize_clock_skipped": r.clock_skipped,
