@@ -225,6 +225,33 @@ def test_repair_routes_away_a_short_left_in_the_merged_def(routed, tmp_path):
     assert rep.shorts == [] and rep.stub_shorts == [] and rep.unrouted == []
 
 
+
+def test_repair_routes_a_net_off_a_cell_rail(routed, tmp_path):
+    """A wire lying on a cell's VPWR/VGND li1 rail (qrouter keeps no spacing from the rails it
+    sees as obstructions; run G of docs/flow.md ended with 58 such touches) is found by the
+    repair's check with the cells and routed again: the result touches no cell shape."""
+    placed, fp, rr = routed
+    rd = rp.read_router_def(placed / f"{TOP}.router.def")
+    text = rr.routed_def.read_text()
+    nets = {n: st for n, st in rp._net_statements(rp._section(text, "NETS")[2]).items() if "ROUTED" in st}
+    stubs = [st for st in rp._statements(rp._section(text, "SPECIALNETS")[2])
+             if "ROUTED" in st and st.split()[1] not in ("VPWR", "VGND")]
+    a = sorted(n for n in nets if len(rd.conns[n]) == 2)[0]
+    _, x, y, _, _ = next(c for c in rd.comps.values() if c[0].endswith("tapvpwrvgnd_1"))
+    nets[a] += f"\n  NEW li1 ( {x} {y} ) ( {x + 2000} {y} )"   # along the row edge: a rail
+    given = rp.RunResult(rp.Window("given", 0, 0, (0, 0, 0, 0)), 0, [], nets, stubs, {})
+    router = rp.PartitionedRouter(rd, fp, tmp_path, timeout=600)
+    router.vias.update(rp._def_vias(text))
+    rp.merge(rd, [given], router.vias, tmp_path / "before.def")
+    before = rp.check_routed(tmp_path / "before.def", cells=True)
+    assert before.shorts == [] and any(a in s[:2] and {"VPWR", "VGND"} & set(s[:2])
+                                       for s in before.cell_shorts)
+    reps = router._repair([], [given])
+    assert reps and a in {n for r in reps for n in r.nets} and not reps[-1].failed
+    rp.merge(rd, [given, *reps], router.vias, tmp_path / "after.def")
+    after = rp.check_routed(tmp_path / "after.def", cells=True)
+    assert after.cell_shorts == [] and after.shorts == [] and after.unrouted == []
+
 def _failing_router(lost: list[str], pick):
     """A PartitionedRouter whose first level-0 window run then loses the routed net `pick(nets)`
     chooses (wiring and stubs dropped, reported failed), as if qrouter had failed it; the net
@@ -277,6 +304,33 @@ def test_failures_over_the_repair_budget_are_left_unrouted_and_reported(placed, 
     assert st["L0"]["failed"] >= 1 and sum(v["nets"] for k, v in st.items() if k[0] in "LSf") == len(
         {x for r in res.runs if r.window.level >= 0 or r.window.name == "full" for x in r.window.nets})
 
+
+
+def test_a_window_wire_on_a_cell_rail_goes_to_the_whole_die_repair(placed, tmp_path):
+    """Real qrouter windows; one window's routed net then gets a wire along a row edge, on the
+    cells' li1 rails. The check after the windows sees it with the cells, the net goes to the
+    whole-die repair and the output touches no cell shape."""
+    from fixyasic.pnr.floorplan import Floorplan
+
+    fp = Floorplan.load(placed / f"{TOP}.fp.json")
+    rd = rp.read_router_def(placed / f"{TOP}.router.def")
+    _, x, y, _, _ = next(c for c in rd.comps.values() if c[0].endswith("tapvpwrvgnd_1"))
+    bent: list[str] = []
+
+    class OnRail(rp.PartitionedRouter):
+        def _run(self, w, d, script, out):
+            r = super()._run(w, d, script, out)
+            two = sorted(n for n in r.nets if len(rd.conns[n]) == 2)
+            if not bent and w.level == 0 and two:
+                bent.append(two[0])
+                r.nets[two[0]] += f"\n  NEW li1 ( {x} {y} ) ( {x + 2000} {y} )"
+            return r
+
+    res = OnRail(rd, fp, tmp_path, timeout=600).route(2, tmp_path / "out.def", local_repair=False)
+    repaired = {n for r in res.runs if r.window.name.startswith("repair") for n in r.nets}
+    assert bent and set(bent) <= repaired and res.failed == 0
+    rep = rp.check_routed(tmp_path / "out.def", cells=True)
+    assert rep.cell_shorts == [] and rep.shorts == [] and rep.unrouted == []
 
 def test_a_repair_run_past_the_timeout_leaves_its_nets_failed_not_the_flow_dead(placed, tmp_path):
     """The whole-die repair run gets a timeout the real qrouter cannot meet: the route still

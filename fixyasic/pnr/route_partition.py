@@ -888,8 +888,10 @@ class PartitionedRouter:
         Those rounds only look at the shorts of the nets they just routed, and a net can land on
         the same obstruction every round (qrouter lets a route through an obstruction to reach
         its pin), so up to `sweeps` more runs follow while the whole merged DEF still has shorts
-        (stub shorts too) or failed nets: both nets of each short are routed again, together,
-        so that qrouter sees each as a net rather than as an obstruction. Shorts left after that
+        (stub shorts too, and wiring on a cell's rail, obstruction or another net's pin: qrouter
+        keeps no spacing from those, so a via pad can end exactly on a rail's edge) or failed
+        nets: both nets of each short are routed again, together, so that qrouter sees each as a
+        net rather than as an obstruction. Shorts left after that
         stay in the result; check_routed on the final DEF counts them and the route step's
         status marks the run invalid.
 
@@ -909,8 +911,9 @@ class PartitionedRouter:
             s.hidden |= {b if a in now else a for a, b, _, _ in shorts} - now
             todo = {a if a in now else b for a, b, _, _ in shorts} | s.failed | self._near_failed(s)
         for _ in range(sweeps):
-            rep = check_routed(s.merged)
-            todo = {n for a, b, _, _ in rep.shorts + rep.stub_shorts for n in (a, b)} & set(self.rd.nets)
+            rep = check_routed(s.merged, cells=True)
+            todo = {n for a, b, _, _ in rep.shorts + rep.stub_shorts + rep.cell_shorts
+                    for n in (a, b)} & set(self.rd.nets)
             if not todo and not s.failed:
                 break
             self._repair_round(s, todo | s.failed | self._near_failed(s))
@@ -991,13 +994,18 @@ class PartitionedRouter:
         region_left = len(failed)
         # qrouter's offset taps can put an off-grid segment over a neighbouring pin's via even
         # when that via was an obstruction: the smaller net of each such short is routed again
+        # (and wiring on a cell's rail or obstruction: that net alone)
         merge(self.rd, results, self.vias, self.workdir / "phases.def")
         keep: set[str] = set()
-        for a, b, _, _ in check_routed(self.workdir / "phases.def").shorts:
-            small, big = sorted((a, b), key=lambda n: (len(self.rd.conns[n]), n))
+        rep = check_routed(self.workdir / "phases.def", cells=True)
+        for a, b, _, _ in rep.shorts + rep.cell_shorts:
+            pair = [n for n in (a, b) if n in self.rd.conns]
+            if not pair:
+                continue
+            small, *big = sorted(pair, key=lambda n: (len(self.rd.conns[n]), n))
             if small not in keep:
                 failed.append(small)
-                keep.add(big)
+                keep.update(big)
         keep -= set(failed)
         unrepaired: list[str] = []
         if failed and max_repair is not None and len(set(failed)) > max_repair:
