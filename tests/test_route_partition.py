@@ -198,25 +198,38 @@ def test_auto_keeps_small_designs_monolithic(placed):
     assert rp.resolve_partition(3, placed / f"{TOP}.router.def") == 3
 
 
+def _routed_statements(placed: Path, rr):
+    """The routed MAC as a repair is handed it: the router DEF, the routed DEF's text, its NETS
+    statements by net and qrouter's stub statements."""
+    rd = rp.read_router_def(placed / f"{TOP}.router.def")
+    text = rr.routed_def.read_text()
+    nets = {n: st for n, st in rp._net_statements(rp._section(text, "NETS")[2]).items() if "ROUTED" in st}
+    stubs = [st for st in rp._statements(rp._section(text, "SPECIALNETS")[2])
+             if "ROUTED" in st and st.split()[1] not in ("VPWR", "VGND")]
+    return rd, text, nets, stubs
+
+
+def _router_given(rd, fp, text: str, nets: dict, stubs: list, merged: Path):
+    """A whole-die router and the wiring `nets` as one earlier run's result, merged into `merged`."""
+    given = rp.RunResult(rp.Window("given", 0, 0, (0, 0, 0, 0)), 0, [], nets, stubs, {})
+    router = rp.PartitionedRouter(rd, fp, merged.parent, timeout=600)
+    router.vias.update(rp._def_vias(text))
+    rp.merge(rd, [given], router.vias, merged)
+    return router, given
+
+
 def test_repair_routes_away_a_short_left_in_the_merged_def(routed, tmp_path):
     """A short between two nets that no repair run has routed (the per-run checks only look at
     the nets just routed) is found by the repair's check of the whole merged DEF: both nets are
     routed again (real qrouter, whole die) and the result has no shorts and every net wired."""
     from fixyasic.pnr.defio import read_routed_nets
     placed, fp, rr = routed
-    rd = rp.read_router_def(placed / f"{TOP}.router.def")
-    text = rr.routed_def.read_text()
-    nets = {n: st for n, st in rp._net_statements(rp._section(text, "NETS")[2]).items() if "ROUTED" in st}
-    stubs = [st for st in rp._statements(rp._section(text, "SPECIALNETS")[2])
-             if "ROUTED" in st and st.split()[1] not in ("VPWR", "VGND")]
+    rd, text, nets, stubs = _routed_statements(placed, rr)
     wires = {n: rn.wires for n, rn in read_routed_nets(rr.routed_def).items() if n in nets and rn.wires}
     a, b = sorted(n for n in wires if len(rd.conns[n]) == 2)[:2]
     layer, x0, y0, x1, y1 = wires[a][0]
     nets[b] += f"\n  NEW {layer} ( {x0} {y0} ) ( {x1} {y1} )"     # b's metal now touches a's
-    given = rp.RunResult(rp.Window("given", 0, 0, (0, 0, 0, 0)), 0, [], nets, stubs, {})
-    router = rp.PartitionedRouter(rd, fp, tmp_path, timeout=600)
-    router.vias.update(rp._def_vias(text))
-    rp.merge(rd, [given], router.vias, tmp_path / "before.def")
+    router, given = _router_given(rd, fp, text, nets, stubs, tmp_path / "before.def")
     assert any({a, b} == {s[0], s[1]} for s in rp.check_routed(tmp_path / "before.def").shorts)
     reps = router._repair([], [given])
     assert reps and {a, b} <= {n for r in reps for n in r.nets} and not reps[-1].failed
@@ -225,24 +238,16 @@ def test_repair_routes_away_a_short_left_in_the_merged_def(routed, tmp_path):
     assert rep.shorts == [] and rep.stub_shorts == [] and rep.unrouted == []
 
 
-
 def test_repair_routes_a_net_off_a_cell_rail(routed, tmp_path):
     """A wire lying on a cell's VPWR/VGND li1 rail (qrouter keeps no spacing from the rails it
     sees as obstructions; run G of docs/flow.md ended with 58 such touches) is found by the
     repair's check with the cells and routed again: the result touches no cell shape."""
     placed, fp, rr = routed
-    rd = rp.read_router_def(placed / f"{TOP}.router.def")
-    text = rr.routed_def.read_text()
-    nets = {n: st for n, st in rp._net_statements(rp._section(text, "NETS")[2]).items() if "ROUTED" in st}
-    stubs = [st for st in rp._statements(rp._section(text, "SPECIALNETS")[2])
-             if "ROUTED" in st and st.split()[1] not in ("VPWR", "VGND")]
+    rd, text, nets, stubs = _routed_statements(placed, rr)
     a = sorted(n for n in nets if len(rd.conns[n]) == 2)[0]
     _, x, y, _, _ = next(c for c in rd.comps.values() if c[0].endswith("tapvpwrvgnd_1"))
     nets[a] += f"\n  NEW li1 ( {x} {y} ) ( {x + 2000} {y} )"   # along the row edge: a rail
-    given = rp.RunResult(rp.Window("given", 0, 0, (0, 0, 0, 0)), 0, [], nets, stubs, {})
-    router = rp.PartitionedRouter(rd, fp, tmp_path, timeout=600)
-    router.vias.update(rp._def_vias(text))
-    rp.merge(rd, [given], router.vias, tmp_path / "before.def")
+    router, given = _router_given(rd, fp, text, nets, stubs, tmp_path / "before.def")
     before = rp.check_routed(tmp_path / "before.def", cells=True)
     assert before.shorts == [] and any(a in s[:2] and {"VPWR", "VGND"} & set(s[:2])
                                        for s in before.cell_shorts)
@@ -251,6 +256,7 @@ def test_repair_routes_a_net_off_a_cell_rail(routed, tmp_path):
     rp.merge(rd, [given, *reps], router.vias, tmp_path / "after.def")
     after = rp.check_routed(tmp_path / "after.def", cells=True)
     assert after.cell_shorts == [] and after.shorts == [] and after.unrouted == []
+
 
 def _failing_router(lost: list[str], pick):
     """A PartitionedRouter whose first level-0 window run then loses the routed net `pick(nets)`
