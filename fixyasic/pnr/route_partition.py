@@ -891,9 +891,9 @@ class PartitionedRouter:
         (stub shorts too, and wiring on a cell's rail, obstruction or another net's pin: qrouter
         keeps no spacing from those, so a via pad can end exactly on a rail's edge) or failed
         nets: both nets of each short are routed again, together, so that qrouter sees each as a
-        net rather than as an obstruction. Shorts left after that
-        stay in the result; check_routed on the final DEF counts them and the route step's
-        status marks the run invalid.
+        net rather than as an obstruction. Shorts left after that stay in the result;
+        check_routed on the final DEF counts them and the route step's status marks the run
+        invalid.
 
         One RunResult per run, each with the nets whose final wiring it made; only the last
         carries the nets still failed."""
