@@ -218,6 +218,12 @@ def _router_given(rd, fp, text: str, nets: dict, stubs: list, merged: Path):
     return router, given
 
 
+def _rail_wire(rd) -> str:
+    """A li1 wire (a NETS continuation) along the bottom edge of a tap cell's row: on its rails."""
+    _, x, y, _, _ = next(c for c in rd.comps.values() if c[0].endswith("tapvpwrvgnd_1"))
+    return f"\n  NEW li1 ( {x} {y} ) ( {x + 2000} {y} )"
+
+
 def test_repair_routes_away_a_short_left_in_the_merged_def(routed, tmp_path):
     """A short between two nets that no repair run has routed (the per-run checks only look at
     the nets just routed) is found by the repair's check of the whole merged DEF: both nets are
@@ -245,8 +251,7 @@ def test_repair_routes_a_net_off_a_cell_rail(routed, tmp_path):
     placed, fp, rr = routed
     rd, text, nets, stubs = _routed_statements(placed, rr)
     a = sorted(n for n in nets if len(rd.conns[n]) == 2)[0]
-    _, x, y, _, _ = next(c for c in rd.comps.values() if c[0].endswith("tapvpwrvgnd_1"))
-    nets[a] += f"\n  NEW li1 ( {x} {y} ) ( {x + 2000} {y} )"   # along the row edge: a rail
+    nets[a] += _rail_wire(rd)
     router, given = _router_given(rd, fp, text, nets, stubs, tmp_path / "before.def")
     before = rp.check_routed(tmp_path / "before.def", cells=True)
     assert before.shorts == [] and any(a in s[:2] and {"VPWR", "VGND"} & set(s[:2])
@@ -311,7 +316,6 @@ def test_failures_over_the_repair_budget_are_left_unrouted_and_reported(placed, 
         {x for r in res.runs if r.window.level >= 0 or r.window.name == "full" for x in r.window.nets})
 
 
-
 def test_a_window_wire_on_a_cell_rail_goes_to_the_whole_die_repair(placed, tmp_path):
     """Real qrouter windows; one window's routed net then gets a wire along a row edge, on the
     cells' li1 rails. The check after the windows sees it with the cells, the net goes to the
@@ -320,7 +324,7 @@ def test_a_window_wire_on_a_cell_rail_goes_to_the_whole_die_repair(placed, tmp_p
 
     fp = Floorplan.load(placed / f"{TOP}.fp.json")
     rd = rp.read_router_def(placed / f"{TOP}.router.def")
-    _, x, y, _, _ = next(c for c in rd.comps.values() if c[0].endswith("tapvpwrvgnd_1"))
+    rail = _rail_wire(rd)
     bent: list[str] = []
 
     class OnRail(rp.PartitionedRouter):
@@ -329,7 +333,7 @@ def test_a_window_wire_on_a_cell_rail_goes_to_the_whole_die_repair(placed, tmp_p
             two = sorted(n for n in r.nets if len(rd.conns[n]) == 2)
             if not bent and w.level == 0 and two:
                 bent.append(two[0])
-                r.nets[two[0]] += f"\n  NEW li1 ( {x} {y} ) ( {x + 2000} {y} )"
+                r.nets[two[0]] += rail
             return r
 
     res = OnRail(rd, fp, tmp_path, timeout=600).route(2, tmp_path / "out.def", local_repair=False)
@@ -337,6 +341,7 @@ def test_a_window_wire_on_a_cell_rail_goes_to_the_whole_die_repair(placed, tmp_p
     assert bent and set(bent) <= repaired and res.failed == 0
     rep = rp.check_routed(tmp_path / "out.def", cells=True)
     assert rep.cell_shorts == [] and rep.shorts == [] and rep.unrouted == []
+
 
 def test_a_repair_run_past_the_timeout_leaves_its_nets_failed_not_the_flow_dead(placed, tmp_path):
     """The whole-die repair run gets a timeout the real qrouter cannot meet: the route still
